@@ -1,0 +1,64 @@
+package phone
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/phonecheck/phonecheck/internal/corpus"
+)
+
+var benchLines = sync.OnceValue(func() []string {
+	g := corpus.New(1)
+	lines := make([]string, 0, 100_000)
+	for len(lines) < cap(lines) {
+		if l := g.Line(); !IsBlank(l) {
+			lines = append(lines, CleanLine(l))
+		}
+	}
+	return lines
+})
+
+// BenchmarkBaselineNyaruka is the plain single-threaded loop of nyaruka calls
+// that fills the full schema: the figure phonecheck is measured against.
+func BenchmarkBaselineNyaruka(b *testing.B) {
+	lines := benchLines()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		line := lines[i%len(lines)]
+		num, err := phonenumbers.Parse(strings.TrimSpace(line), corpus.Region)
+		if err != nil {
+			continue
+		}
+		_ = phonenumbers.IsValidNumber(num)
+		_ = phonenumbers.GetNumberType(num)
+		_ = phonenumbers.GetRegionCodeForNumber(num)
+		_ = phonenumbers.Format(num, phonenumbers.E164)
+		_ = phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+		_ = phonenumbers.Format(num, phonenumbers.NATIONAL)
+		_, _ = phonenumbers.GetCarrierForNumber(num, "en")
+		_, _ = phonenumbers.GetGeocodingForNumber(num, "en")
+		_, _ = phonenumbers.GetTimezonesForNumber(num)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+func BenchmarkCheck(b *testing.B) {
+	lines := benchLines()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = Check(lines[i%len(lines)], i, corpus.Region)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkCheckGeneral is Check through nyaruka's public API alone.
+func BenchmarkCheckGeneral(b *testing.B) {
+	lines := benchLines()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = checkGeneral(lines[i%len(lines)], i, corpus.Region)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}

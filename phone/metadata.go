@@ -1,0 +1,286 @@
+package phone
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// The libphonenumber algorithms below (number type, region, formatting) are
+// those of nyaruka/phonenumbers over the same metadata and the same regular
+// expressions, compiled once per region here: nyaruka builds each pattern's
+// text and looks it up in a mutex-guarded cache on every call, which costs
+// more than the match and serializes the cores.
+
+// desc is a PhoneNumberDesc ready to match.
+type desc struct {
+	lengths []int32
+	re      *regexp.Regexp // whole match; an empty pattern matches nothing
+}
+
+func newDesc(d *phonenumbers.PhoneNumberDesc) desc {
+	if d == nil {
+		return desc{re: regexp.MustCompile(`^(?:)$`)}
+	}
+	return desc{lengths: d.GetPossibleLength(), re: regexp.MustCompile(`^(?:` + d.GetNationalNumberPattern() + `)$`)}
+}
+
+// match is isNumberMatchingDesc.
+func (d *desc) match(nsn string) bool {
+	if len(d.lengths) > 0 {
+		found := false
+		for _, l := range d.lengths {
+			if int32(len(nsn)) == l {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return d.re.MatchString(nsn)
+}
+
+// numberFormat is a NumberFormat with its patterns compiled and its national
+// rule (first group replaced by the national prefix formatting rule) prepared.
+type numberFormat struct {
+	whole    *regexp.Regexp // ^(?:pattern)$
+	leading  *regexp.Regexp // last leading-digits pattern, anchored; nil if none
+	replace  *regexp.Regexp // pattern as nyaruka replaces with it
+	intlRule string
+	natRule  string
+}
+
+func newNumberFormats(nfs []*phonenumbers.NumberFormat) []numberFormat {
+	out := make([]numberFormat, 0, len(nfs))
+	for _, nf := range nfs {
+		f := numberFormat{
+			whole:    regexp.MustCompile(`^(?:` + nf.GetPattern() + `)$`),
+			replace:  regexp.MustCompile(nf.GetPattern()),
+			intlRule: nf.GetFormat(),
+			natRule:  nf.GetFormat(),
+		}
+		if ld := nf.GetLeadingDigitsPattern(); len(ld) > 0 {
+			f.leading = regexp.MustCompile(`^(?:` + ld[len(ld)-1] + `)`)
+		}
+		if npr := nf.GetNationalPrefixFormattingRule(); npr != "" {
+			done := false
+			f.natRule = phonenumbers.FIRST_GROUP_PATTERN.ReplaceAllStringFunc(nf.GetFormat(), func(s string) string {
+				if done {
+					return s
+				}
+				done = true
+				return npr
+			})
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+type regionMeta struct {
+	meta      *phonenumbers.PhoneMetadata
+	ccString  string
+	idd       *regexp.Regexp // international prefix, unanchored as nyaruka uses it
+	natPrefix *regexp.Regexp // national prefix for parsing, anchored at the start; nil if none
+	natRule   *regexp.Regexp // general description, whole match
+	transform string
+	possible  []int32
+	localOnly []int32
+
+	general, premium, tollFree, sharedCost, voip, personal, pager, uan, voicemail, fixedLine, mobile desc
+	sameMobileAndFixed bool
+	leadingDigits      *regexp.Regexp // for regions sharing a calling code; nil if none
+	formats            []numberFormat
+	intlFormats        []numberFormat // empty: formats serve INTERNATIONAL too
+	extnPrefix         string
+}
+
+type metadata struct {
+	regions  map[string]*regionMeta
+	nonGeo   map[int]*regionMeta
+	ccRegion map[int][]*regionMeta // regions of a calling code, main region first
+	isCC     [1000]bool
+}
+
+var meta = sync.OnceValue(func() *metadata {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		panic("phone: nyaruka metadata: " + err.Error())
+	}
+	m := &metadata{regions: map[string]*regionMeta{}, nonGeo: map[int]*regionMeta{}, ccRegion: map[int][]*regionMeta{}}
+	for _, pm := range coll.GetMetadata() {
+		cc := int(pm.GetCountryCode())
+		rm := &regionMeta{
+			meta:      pm,
+			ccString:  strconv.Itoa(cc),
+			idd:       regexp.MustCompile(orNonMatch(pm.GetInternationalPrefix())),
+			natRule:   regexp.MustCompile(`^(?:` + pm.GetGeneralDesc().GetNationalNumberPattern() + `)$`),
+			transform: pm.GetNationalPrefixTransformRule(),
+			possible:  pm.GetGeneralDesc().GetPossibleLength(),
+			localOnly: pm.GetGeneralDesc().GetPossibleLengthLocalOnly(),
+
+			general: newDesc(pm.GetGeneralDesc()), premium: newDesc(pm.GetPremiumRate()),
+			tollFree: newDesc(pm.GetTollFree()), sharedCost: newDesc(pm.GetSharedCost()),
+			voip: newDesc(pm.GetVoip()), personal: newDesc(pm.GetPersonalNumber()),
+			pager: newDesc(pm.GetPager()), uan: newDesc(pm.GetUan()), voicemail: newDesc(pm.GetVoicemail()),
+			fixedLine: newDesc(pm.GetFixedLine()), mobile: newDesc(pm.GetMobile()),
+			sameMobileAndFixed: pm.GetSameMobileAndFixedLinePattern(),
+			formats:            newNumberFormats(pm.GetNumberFormat()),
+			intlFormats:        newNumberFormats(pm.GetIntlNumberFormat()),
+			extnPrefix:         pm.GetPreferredExtnPrefix(),
+		}
+		if p := pm.GetNationalPrefixForParsing(); p != "" {
+			rm.natPrefix = regexp.MustCompile(`^(?:` + p + `)`)
+		}
+		if ld := pm.GetLeadingDigits(); ld != "" {
+			rm.leadingDigits = regexp.MustCompile(`^(?:` + ld + `)`)
+		}
+		if pm.GetId() == "001" {
+			m.nonGeo[cc] = rm
+		} else {
+			m.regions[pm.GetId()] = rm
+		}
+		if cc < len(m.isCC) {
+			m.isCC[cc] = true
+		}
+	}
+	for cc := range m.isCC {
+		for _, region := range phonenumbers.GetRegionCodesForCountryCode(cc) {
+			if rm := m.regions[region]; rm != nil {
+				m.ccRegion[cc] = append(m.ccRegion[cc], rm)
+			}
+		}
+	}
+	return m
+})
+
+func orNonMatch(p string) string {
+	if p == "" {
+		return "NonMatch"
+	}
+	return p
+}
+
+// nationalSignificantNumber is GetNationalSignificantNumber.
+func nationalSignificantNumber(num *phonenumbers.PhoneNumber) string {
+	s := strconv.FormatUint(num.GetNationalNumber(), 10)
+	if num.GetItalianLeadingZero() {
+		if z := int(num.GetNumberOfLeadingZeros()); z > 0 {
+			s = strings.Repeat("0", min(z, phonenumbers.MAX_LENGTH_FOR_NSN)) + s
+		}
+	}
+	return s
+}
+
+// regionOf is GetRegionCodeForNumber ("" for none) with the metadata that
+// GetNumberType then uses (nil for none).
+func (m *metadata) regionOf(cc int, nsn string) (string, *regionMeta) {
+	if nonGeo := m.nonGeo[cc]; nonGeo != nil && len(m.ccRegion[cc]) == 0 {
+		return "001", nonGeo
+	}
+	regions := m.ccRegion[cc]
+	switch len(regions) {
+	case 0:
+		return "", nil
+	case 1:
+		return regions[0].meta.GetId(), regions[0]
+	}
+	for _, rm := range regions {
+		if rm.leadingDigits != nil {
+			if rm.leadingDigits.MatchString(nsn) {
+				return rm.meta.GetId(), rm
+			}
+		} else if rm.numberType(nsn) != phonenumbers.UNKNOWN {
+			return rm.meta.GetId(), rm
+		}
+	}
+	return "", nil
+}
+
+// numberType is getNumberTypeHelper.
+func (rm *regionMeta) numberType(nsn string) phonenumbers.PhoneNumberType {
+	switch {
+	case !rm.general.match(nsn):
+		return phonenumbers.UNKNOWN
+	case rm.premium.match(nsn):
+		return phonenumbers.PREMIUM_RATE
+	case rm.tollFree.match(nsn):
+		return phonenumbers.TOLL_FREE
+	case rm.sharedCost.match(nsn):
+		return phonenumbers.SHARED_COST
+	case rm.voip.match(nsn):
+		return phonenumbers.VOIP
+	case rm.personal.match(nsn):
+		return phonenumbers.PERSONAL_NUMBER
+	case rm.pager.match(nsn):
+		return phonenumbers.PAGER
+	case rm.uan.match(nsn):
+		return phonenumbers.UAN
+	case rm.voicemail.match(nsn):
+		return phonenumbers.VOICEMAIL
+	case rm.fixedLine.match(nsn):
+		if rm.sameMobileAndFixed || rm.mobile.match(nsn) {
+			return phonenumbers.FIXED_LINE_OR_MOBILE
+		}
+		return phonenumbers.FIXED_LINE
+	case !rm.sameMobileAndFixed && rm.mobile.match(nsn):
+		return phonenumbers.MOBILE
+	}
+	return phonenumbers.UNKNOWN
+}
+
+// choose is chooseFormattingPatternForNumber; nil when no format applies.
+func choose(formats []numberFormat, nsn string) *numberFormat {
+	for i := range formats {
+		f := &formats[i]
+		if (f.leading == nil || f.leading.MatchString(nsn)) && f.whole.MatchString(nsn) {
+			return f
+		}
+	}
+	return nil
+}
+
+// formats is Format for INTERNATIONAL and NATIONAL, with the metadata of the
+// calling code's main region (fm). Both use the same pattern unless the
+// region has international formats of its own.
+func (fm *regionMeta) formatBoth(cc string, nsn, ext string) (intl, national string) {
+	natFormat := choose(fm.formats, nsn)
+	intlFormat := natFormat
+	if len(fm.intlFormats) > 0 {
+		intlFormat = choose(fm.intlFormats, nsn)
+	}
+	intl, national = nsn, nsn
+	if intlFormat != nil {
+		intl = intlFormat.replace.ReplaceAllString(nsn, intlFormat.intlRule)
+	}
+	if natFormat != nil {
+		if natFormat == intlFormat && natFormat.natRule == natFormat.intlRule {
+			national = intl
+		} else {
+			national = natFormat.replace.ReplaceAllString(nsn, natFormat.natRule)
+		}
+	}
+	if ext != "" {
+		prefix := fm.extnPrefix
+		if prefix == "" {
+			prefix = phonenumbers.DEFAULT_EXTN_PREFIX
+		}
+		intl += prefix + ext
+		national += prefix + ext
+	}
+	return "+" + cc + " " + intl, national
+}
+
+// formatMeta is the metadata Format uses for a calling code: its main
+// region's, or the non-geographical entity's.
+func (m *metadata) formatMeta(cc int) *regionMeta {
+	if regions := m.ccRegion[cc]; len(regions) > 0 {
+		return regions[0]
+	}
+	return m.nonGeo[cc]
+}
