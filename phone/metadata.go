@@ -93,11 +93,11 @@ type regionMeta struct {
 	localOnly []int32
 
 	general, premium, tollFree, sharedCost, voip, personal, pager, uan, voicemail, fixedLine, mobile desc
-	sameMobileAndFixed bool
-	leadingDigits      *regexp.Regexp // for regions sharing a calling code; nil if none
-	formats            []numberFormat
-	intlFormats        []numberFormat // empty: formats serve INTERNATIONAL too
-	extnPrefix         string
+	sameMobileAndFixed                                                                               bool
+	leadingDigits                                                                                    *regexp.Regexp // for regions sharing a calling code; nil if none
+	formats                                                                                          []numberFormat
+	intlFormats                                                                                      []numberFormat // empty: formats serve INTERNATIONAL too
+	extnPrefix                                                                                       string
 }
 
 type metadata struct {
