@@ -82,9 +82,12 @@ func Check(input string, line int, defaultRegion string) Result {
 	r := Result{Input: input, Line: line}
 	text := TrimSpace(input)
 	num := new(phonenumbers.PhoneNumber)
-	handled, err := fastParse(text, defaultRegion, num)
-	if !handled {
-		err = phonenumbers.ParseToNumber(text, defaultRegion, num)
+	prepared, err := prepareText(text)
+	if err == nil {
+		var handled bool
+		if handled, err = fastParse(prepared, defaultRegion, num); !handled {
+			err = phonenumbers.ParseToNumber(prepared, defaultRegion, num)
+		}
 	}
 	if err != nil {
 		r.Number = text
@@ -117,7 +120,11 @@ func Check(input string, line int, defaultRegion string) Result {
 func checkGeneral(input string, line int, defaultRegion string) Result {
 	r := Result{Input: input, Line: line}
 	text := TrimSpace(input)
-	num, err := phonenumbers.Parse(text, defaultRegion)
+	prepared, err := prepareText(text)
+	var num *phonenumbers.PhoneNumber
+	if err == nil {
+		num, err = phonenumbers.Parse(prepared, defaultRegion)
+	}
 	if err != nil {
 		r.Number = text
 		r.PhoneCheck = Invalid
@@ -260,4 +267,182 @@ func timeZones(num *phonenumbers.PhoneNumber, geographical bool, e164 string) st
 		return ""
 	}
 	return strings.Join(zones, ";")
+}
+
+// prepareText rewrites text, before nyaruka parses it, so that nyaruka reads
+// it as libphonenumber does (the reference corpus in testdata/reference holds
+// both to the same answers):
+//   - the length limit counts UTF-16 code units, not bytes;
+//   - only the digits libphonenumber knows (ASCII, full-width, Arabic-Indic
+//     and Eastern Arabic-Indic) are digits: nyaruka's \p{Nd} also matches
+//     other scripts' digits but then cannot normalize them;
+//   - trailing characters that are neither digits, ASCII letters nor '#' are
+//     dropped (extractPossibleNumber): nyaruka's UNWANTED_END_CHAR_PATTERN
+//     uses Java's class intersection syntax, which RE2 reads differently, so
+//     it strips nothing and e.g. "044 668 18 00." or "0800 123 456," fail;
+//   - in alpha numbers ("1-800-FLOWERS") full-width and Arabic-Indic digits
+//     are kept as digits, not dropped.
+func prepareText(text string) (string, error) {
+	if utf16Len(text) > MaxInputLength {
+		return "", phonenumbers.ErrNumTooLong
+	}
+	s := text
+	if strings.IndexFunc(s, isForeignDigit) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if isForeignDigit(r) {
+				return utf8.RuneError // neither digit, letter nor punctuation, as for libphonenumber
+			}
+			return r
+		}, s)
+	}
+	pc := strings.Index(s, rfc3966PhoneContext)
+	if pc > 0 {
+		return s, nil // RFC 3966 with a phone context: no extractPossibleNumber
+	}
+	if pc == 0 && !validPhoneContext(s) {
+		return "", phonenumbers.ErrNotANumber
+	}
+	// extractPossibleNumber: from the first character that can start a number
+	// to the last digit, letter or '#'.
+	start := strings.IndexFunc(s, func(r rune) bool { return r == '+' || r == '\uFF0B' || isRefDigit(r) })
+	if start < 0 {
+		return "", phonenumbers.ErrNotANumber
+	}
+	extracted := strings.TrimRightFunc(s[start:], func(r rune) bool {
+		return !isRefDigit(r) && !(r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z')) && r != '#'
+	})
+	if pc == 0 && strings.Contains(extracted, rfc3966PhoneContext) {
+		return s, nil
+	}
+	s = extracted
+	if body := alphaBody(s); body != "" {
+		s = strings.Map(refDigitToASCII, body) + s[len(body):]
+	}
+	if len(s) > MaxInputLength {
+		// At most MaxInputLength UTF-16 code units, but more bytes than
+		// nyaruka accepts: spell digits in ASCII and squeeze runs of a
+		// separator, which no pattern counts.
+		s = squeezeSeparators(strings.Map(refDigitToASCII, s))
+	}
+	return s, nil
+}
+
+// squeezeSeparators replaces each run of one multi-byte separator by a
+// single one.
+func squeezeSeparators(s string) string {
+	var b strings.Builder
+	last := rune(-1)
+	for _, r := range s {
+		if r == last && isPlainSeparator(r) {
+			continue
+		}
+		last = r
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isPlainSeparator reports whether r is a multi-byte character of
+// libphonenumber's VALID_PUNCTUATION with no other role (extension labels,
+// RFC 3966, tildes of international prefixes), so that how often it repeats
+// does not matter.
+func isPlainSeparator(r rune) bool {
+	switch {
+	case r == '\u00A0', r == '\u00AD', r >= '\u2010' && r <= '\u2015', r == '\u200B', r == '\u2060',
+		r == '\u2212', r == '\u3000', r == '\u30FC', r == '\uFF08', r == '\uFF09', r == '\uFF0D',
+		r == '\uFF0F', r == '\uFF3B', r == '\uFF3D':
+		return true
+	}
+	return false
+}
+
+const rfc3966PhoneContext = ";phone-context="
+
+// validPhoneContext is libphonenumber's extractPhoneContext and
+// isPhoneContextValid for a text whose phone-context parameter starts at 0.
+func validPhoneContext(s string) bool {
+	ctx := s[len(rfc3966PhoneContext):]
+	if i := strings.IndexByte(ctx, ';'); i >= 0 {
+		ctx = ctx[:i]
+	}
+	return ctx != "" && (phonenumbers.RFC3966_GLOBAL_NUMBER_DIGITS_PATTERN.MatchString(ctx) ||
+		phonenumbers.RFC3966_DOMAINNAME_PATTERN.MatchString(ctx))
+}
+
+// alphaBody returns the part of an extracted number that libphonenumber
+// normalizes as an alpha number (three or more ASCII letters before any
+// extension), or "" when it is not one or holds no non-ASCII digits.
+func alphaBody(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf && isRefDigit(r) }) < 0 {
+		return ""
+	}
+	body := s
+	if loc := phonenumbers.SECOND_NUMBER_START_PATTERN.FindStringIndex(body); loc != nil {
+		body = body[:loc[0]]
+	}
+	if loc := phonenumbers.EXTN_PATTERN.FindStringIndex(body); loc != nil &&
+		len(body[:loc[0]]) >= phonenumbers.MIN_LENGTH_FOR_NSN && phonenumbers.VALID_PHONE_NUMBER_PATTERN.MatchString(body[:loc[0]]) {
+		body = body[:loc[0]]
+	}
+	if !phonenumbers.VALID_ALPHA_PHONE_PATTERN.MatchString(body) {
+		return ""
+	}
+	return body
+}
+
+// isRefDigit reports whether libphonenumber reads r as a digit.
+func isRefDigit(r rune) bool {
+	return r >= '0' && r <= '9' || r >= '\uFF10' && r <= '\uFF19' || r >= '\u0660' && r <= '\u0669' || r >= '\u06F0' && r <= '\u06F9'
+}
+
+// isForeignDigit reports whether r is a decimal digit libphonenumber does not read as one.
+func isForeignDigit(r rune) bool { return r >= utf8.RuneSelf && unicode.IsDigit(r) && !isRefDigit(r) }
+
+func refDigitToASCII(r rune) rune {
+	switch {
+	case r >= '\uFF10' && r <= '\uFF19':
+		return '0' + r - '\uFF10'
+	case r >= '\u0660' && r <= '\u0669':
+		return '0' + r - '\u0660'
+	case r >= '\u06F0' && r <= '\u06F9':
+		return '0' + r - '\u06F0'
+	}
+	return r
+}
+
+// utf16Len is the length of s in UTF-16 code units, libphonenumber's unit
+// for MAX_INPUT_STRING_LENGTH.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
+}
+
+// init repairs the national prefix formatting rules of formats whose first
+// group is not $1 (Argentina's mobile "$2 15-$3-$4" with "0$1"). In
+// libphonenumber the rule replaces the format's first group through
+// Matcher.replaceFirst, where the rule's "$1" means the group it replaces
+// ("0$2"); nyaruka, and newNumberFormats after it, insert the rule literally
+// and so format the first group instead ("09 15-1234-5678" for
+// "011 15-1234-5678"). The rules are fixed in nyaruka's metadata itself,
+// before meta() compiles it, so that both paths format alike.
+func init() {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		return
+	}
+	for _, m := range coll.GetMetadata() {
+		for _, f := range m.GetNumberFormat() {
+			rule := f.GetNationalPrefixFormattingRule()
+			if g := phonenumbers.FIRST_GROUP_PATTERN.FindString(f.GetFormat()); g != "" && g != "$1" && strings.Contains(rule, "$1") {
+				fixed := strings.ReplaceAll(rule, "$1", g)
+				f.NationalPrefixFormattingRule = &fixed
+			}
+		}
+	}
 }
