@@ -10,7 +10,7 @@ type Checker struct {
 }
 
 // DefaultCacheSize is how many distinct lines a Checker remembers (per generation).
-const DefaultCacheSize = 1 << 15
+const DefaultCacheSize = 1 << 13
 
 // NewChecker returns a Checker for a region already checked by NormalizeRegion.
 // cacheSize 0 disables the cache.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -52,6 +53,11 @@ func runValidate(args []string, stdio IO) int {
 	}
 	defer closeIn()
 
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		// The engine's caches and batches are bounded; the limit keeps the
+		// garbage between collections bounded too.
+		debug.SetMemoryLimit(validateMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
@@ -96,6 +102,9 @@ func runValidate(args []string, stdio IO) int {
 	}
 	return ExitOK
 }
+
+// validateMemoryLimit is the soft heap limit of validate (GOMEMLIMIT overrides it).
+const validateMemoryLimit = 120 << 20
 
 func validateError(stdio IO, err error) int {
 	switch {
