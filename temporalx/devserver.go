@@ -1,0 +1,200 @@
+// Package temporalx dials Temporal clusters and runs the embedded
+// single-process Temporal server that `phonecheck up` uses.
+package temporalx
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+// DevServerOptions configure the embedded server.
+type DevServerOptions struct {
+	// DatabaseFile is the SQLite file that holds every workflow; it is
+	// created with the schema on first start and reused afterwards.
+	DatabaseFile string
+	// FrontendAddress is host:port of the gRPC frontend (default 127.0.0.1:7233).
+	FrontendAddress string
+	// Namespace is registered on start (default "default").
+	Namespace string
+	// SearchAttributes are registered with the namespace on first start.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// LogLevel of the server's own log, on stderr (default "warn").
+	LogLevel string
+}
+
+// DevServer is a running embedded Temporal server.
+type DevServer struct {
+	server  temporal.Server
+	address string
+}
+
+const clusterName = "active"
+
+// StartDevServer starts all four Temporal services in this process on an
+// SQLite file. It returns once the frontend accepts connections.
+func StartDevServer(opt DevServerOptions) (*DevServer, error) {
+	if opt.DatabaseFile == "" {
+		return nil, errors.New("temporalx: no database file")
+	}
+	if opt.FrontendAddress == "" {
+		opt.FrontendAddress = "127.0.0.1:7233"
+	}
+	if opt.Namespace == "" {
+		opt.Namespace = "default"
+	}
+	if opt.LogLevel == "" {
+		opt.LogLevel = "warn"
+	}
+	host, portText, err := net.SplitHostPort(opt.FrontendAddress)
+	if err != nil {
+		return nil, fmt.Errorf("temporalx: frontend address %q: %w", opt.FrontendAddress, err)
+	}
+	frontendPort, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("temporalx: frontend port %q: %w", portText, err)
+	}
+	if err := checkFree(opt.FrontendAddress); err != nil {
+		return nil, err
+	}
+
+	sqlConf := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: opt.DatabaseFile,
+		// WAL lets the history and visibility stores read while one writes.
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal", "_synchronous": "normal"},
+	}
+	if err := os.MkdirAll(filepath.Dir(opt.DatabaseFile), 0o755); err != nil {
+		return nil, fmt.Errorf("temporalx: %w", err)
+	}
+	if _, err := os.Stat(opt.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+			os.Remove(opt.DatabaseFile)
+			return nil, fmt.Errorf("temporalx: setting up the schema in %s: %w", opt.DatabaseFile, err)
+		}
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opt.Namespace, false, opt.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("temporalx: %w", err)
+	}
+	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
+		return nil, fmt.Errorf("temporalx: registering namespace %q: %w", opt.Namespace, err)
+	}
+
+	// The other three services listen on free loopback ports; static hosts
+	// replace ringpop membership, which a single process does not need.
+	services := map[string]config.Service{}
+	hosts := map[primitives.ServiceName]static.Hosts{}
+	for _, name := range []primitives.ServiceName{primitives.FrontendService, primitives.HistoryService, primitives.MatchingService, primitives.WorkerService} {
+		var svc config.Service
+		if name == primitives.FrontendService {
+			svc.RPC.GRPCPort = frontendPort
+			svc.RPC.BindOnIP = host
+		} else {
+			port, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			svc.RPC.GRPCPort = port
+			svc.RPC.BindOnLocalHost = true
+		}
+		services[string(name)] = svc
+		addr := net.JoinHostPort(bindHost(svc), strconv.Itoa(svc.RPC.GRPCPort))
+		hosts[name] = static.Hosts{All: []string{addr}, Self: addr}
+	}
+
+	conf := &config.Config{
+		Persistence: config.Persistence{
+			DefaultStore:     "sqlite",
+			VisibilityStore:  "sqlite",
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{"sqlite": {SQL: sqlConf}},
+		},
+		ClusterMetadata: &cluster.Config{
+			EnableGlobalNamespace:    false,
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]cluster.ClusterInformation{clusterName: {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             opt.FrontendAddress,
+				ClusterID:              "phonecheck-embedded",
+			}},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services:            services,
+		PublicClient:        config.PublicClient{HostPort: opt.FrontendAddress},
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+
+	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: opt.LogLevel, Format: "json"}))
+	server, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(hosts),
+		temporal.WithLogger(logger),
+		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			// Search attributes registered above are visible at once.
+			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("temporalx: %w", err)
+	}
+	if err := server.Start(); err != nil {
+		return nil, fmt.Errorf("temporalx: starting the server: %w", err)
+	}
+	return &DevServer{server: server, address: opt.FrontendAddress}, nil
+}
+
+// Address is the frontend's host:port.
+func (s *DevServer) Address() string { return s.address }
+
+// Stop stops every service; the SQLite file keeps all state for the next start.
+func (s *DevServer) Stop() error { return s.server.Stop() }
+
+func bindHost(svc config.Service) string {
+	if svc.RPC.BindOnIP != "" {
+		return svc.RPC.BindOnIP
+	}
+	return "127.0.0.1"
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("temporalx: finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// checkFree fails early, with the address, when something already listens there.
+func checkFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("temporalx: cannot listen on %s (is another Temporal server or phonecheck up running? use --temporal-listen): %w", addr, err)
+	}
+	l.Close()
+	time.Sleep(10 * time.Millisecond)
+	return nil
+}
