@@ -1,0 +1,322 @@
+package workflows_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/phonecheck/phonecheck/activities"
+	"github.com/phonecheck/phonecheck/apiserver"
+	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/corpus"
+	"github.com/phonecheck/phonecheck/internal/validate"
+	"github.com/phonecheck/phonecheck/results"
+	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/workflows"
+)
+
+// stack is a live pipeline: the offline API server, the embedded Temporal
+// server and a worker, each of which a test can stop and start again.
+type stack struct {
+	t        *testing.T
+	dir      string
+	api      *apiserver.Server
+	apiURL   string
+	key      string
+	temporal *temporalx.DevServer
+	addr     string
+	client   client.Client
+	worker   worker.Worker
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func newStack(t *testing.T, processingDelay time.Duration) *stack {
+	if testing.Short() {
+		t.Skip("integration test: starts Temporal and the API server")
+	}
+	s := &stack{t: t, dir: t.TempDir(), key: "test-key-0123456789", addr: freeAddr(t)}
+	api, err := apiserver.New(apiserver.Config{Dir: filepath.Join(s.dir, "api"), Keys: []apiserver.Key{apiserver.NewKey(s.key)}, ProcessingDelay: processingDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go api.Serve(ctx, ln)
+	s.api, s.apiURL = api, "http://"+ln.Addr().String()
+	t.Cleanup(func() { cancel(); api.Close() })
+	s.startTemporal()
+	s.startWorker()
+	t.Cleanup(s.stopAll)
+	return s
+}
+
+func (s *stack) startTemporal() {
+	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{
+		DatabaseFile: filepath.Join(s.dir, "temporal.db"), FrontendAddress: s.addr,
+		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.temporal = dev
+	if s.client, err = temporalx.Dial(temporalx.ClientOptions{Address: s.addr}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *stack) startWorker() {
+	api, err := ekycpro.New(s.apiURL, s.key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.worker = workflows.NewWorker(s.client, &activities.Activities{API: api, WorkDir: filepath.Join(s.dir, "work")}, worker.Options{})
+	if err := s.worker.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *stack) stopWorker() {
+	if s.worker != nil {
+		s.worker.Stop()
+		s.worker = nil
+	}
+}
+
+func (s *stack) stopTemporal() {
+	s.stopWorker()
+	if s.client != nil {
+		s.client.Close()
+		s.client = nil
+	}
+	if s.temporal != nil {
+		s.temporal.Stop()
+		s.temporal = nil
+	}
+}
+
+func (s *stack) stopAll() { s.stopTemporal() }
+
+// input writes a numbers file into the stack's inbox and returns the workflow input.
+func (s *stack) input(name string, lines int, seed uint64) workflows.Input {
+	var b bytes.Buffer
+	corpus.New(seed).Write(&b, lines)
+	path := filepath.Join(s.dir, "inbox", name)
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	return workflows.Input{Path: path, Name: name, SHA256: hex.EncodeToString(sum[:]), Region: corpus.Region,
+		Formats: []string{"csv", "xlsx"}, OutputDir: filepath.Join(s.dir, "out"),
+		DoneDir: filepath.Join(s.dir, "done"), FailedDir: filepath.Join(s.dir, "failed"), PollInterval: 500 * time.Millisecond}
+}
+
+func (s *stack) charges(endpoint string) int {
+	cs, err := s.api.Charges(context.Background(), apiserver.ChargeFilter{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cs {
+		if c.Endpoint == endpoint {
+			n++
+		}
+	}
+	return n
+}
+
+// validateCSV is `phonecheck validate` on the same content.
+func validateCSV(t *testing.T, content []byte, region string) []byte {
+	var out bytes.Buffer
+	w, _ := results.NewWriter(results.CSV, &out)
+	if _, err := validate.Run(context.Background(), bytes.NewReader(content), w, validate.Options{Region: region}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return out.Bytes()
+}
+
+func waitResult(t *testing.T, c client.Client, id string) workflows.Result {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var res workflows.Result
+	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+		t.Fatalf("workflow %s: %v", id, err)
+	}
+	return res
+}
+
+func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
+	s := newStack(t, 0)
+	in := s.input("contacts.txt", 5000, 21)
+	content, _ := os.ReadFile(in.Path)
+	run, existing, err := workflows.Start(context.Background(), s.client, in)
+	if err != nil || existing {
+		t.Fatalf("start: %v (existing %v)", err, existing)
+	}
+	res := waitResult(t, s.client, run.GetID())
+	got, err := os.ReadFile(res.Outputs["csv"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := validateCSV(t, content, in.Region); !bytes.Equal(got, want) {
+		t.Fatalf("pipeline CSV differs from validate (%d vs %d bytes)", len(got), len(want))
+	}
+	if _, err := os.Stat(res.Outputs["xlsx"]); err != nil {
+		t.Fatal(err)
+	}
+	if res.Archived != filepath.Join(in.DoneDir, "contacts.txt") {
+		t.Errorf("archived to %q", res.Archived)
+	}
+	if n := s.charges("tasks"); n != 1 {
+		t.Errorf("%d upload charges, want 1", n)
+	}
+	if n := s.charges("gettasks"); n != res.Polls {
+		t.Errorf("%d poll charges, workflow counted %d", n, res.Polls)
+	}
+	t.Logf("uploaded %d, folded %d, set aside %d, polls %d", res.Uploaded, res.Folded, res.SetAside, res.Polls)
+	if *updateHistory {
+		saveHistory(t, s.client, run.GetID(), replayHistory)
+	}
+
+	// The same content again is the same workflow: no second task.
+	again := s.input("copy-of-contacts.txt", 5000, 21)
+	run2, existing, err := workflows.Start(context.Background(), s.client, again)
+	if err != nil || !existing || run2.GetID() != run.GetID() {
+		t.Fatalf("second start: %v, existing %v, id %s", err, existing, run2.GetID())
+	}
+	if n := s.charges("tasks"); n != 1 {
+		t.Errorf("%d upload charges after the second start, want 1", n)
+	}
+}
+
+var updateHistory = flag.Bool("update-history", false, "rewrite "+replayHistory+" from a live run")
+
+// saveHistory writes a workflow's history as JSON for the replay test.
+func saveHistory(t *testing.T, c client.Client, id, path string) {
+	var h historypb.History
+	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d events)", path, len(h.Events))
+}
+
+// waitStage polls the progress query until the workflow reaches stage.
+func waitStage(t *testing.T, c client.Client, id, stage string) {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if v, err := c.QueryWorkflow(context.Background(), id, "", "progress"); err == nil {
+			var p workflows.Progress
+			if v.Get(&p) == nil && p.Stage == stage {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("workflow %s never reached %s", id, stage)
+}
+
+func TestWorkerStoppedMidPollResumesWithOneUpload(t *testing.T) {
+	s := newStack(t, 400*time.Millisecond) // 400ms per 1000 rows: a few seconds of processing
+	in := s.input("slow.txt", 8000, 22)
+	content, _ := os.ReadFile(in.Path)
+	run, _, err := workflows.Start(context.Background(), s.client, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStage(t, s.client, run.GetID(), workflows.StagePolling)
+	s.stopWorker()
+	time.Sleep(time.Second)
+	s.startWorker()
+	res := waitResult(t, s.client, run.GetID())
+	if n := s.charges("tasks"); n != 1 {
+		t.Errorf("%d upload charges, want 1", n)
+	}
+	got, _ := os.ReadFile(res.Outputs["csv"])
+	if !bytes.Equal(got, validateCSV(t, content, in.Region)) {
+		t.Error("outputs differ from validate after the worker restart")
+	}
+}
+
+func TestTemporalRestartedMidPollResumes(t *testing.T) {
+	s := newStack(t, 400*time.Millisecond)
+	in := s.input("restart.txt", 8000, 23)
+	run, _, err := workflows.Start(context.Background(), s.client, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStage(t, s.client, run.GetID(), workflows.StagePolling)
+	s.stopTemporal()
+	s.startTemporal()
+	s.startWorker()
+	res := waitResult(t, s.client, run.GetID())
+	if n := s.charges("tasks"); n != 1 {
+		t.Errorf("%d upload charges, want 1", n)
+	}
+	if res.Stage != workflows.StageDone {
+		t.Errorf("stage %s", res.Stage)
+	}
+}
+
+func TestEmptyFileEndsInFailed(t *testing.T) {
+	s := newStack(t, 0)
+	path := filepath.Join(s.dir, "inbox", "empty.txt")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	os.WriteFile(path, []byte("\n  \n\n"), 0o644)
+	sum := sha256.Sum256([]byte("\n  \n\n"))
+	in := workflows.Input{Path: path, Name: "empty.txt", SHA256: hex.EncodeToString(sum[:]), Formats: []string{"csv"},
+		OutputDir: filepath.Join(s.dir, "out"), DoneDir: filepath.Join(s.dir, "done"), FailedDir: filepath.Join(s.dir, "failed")}
+	run, _, err := workflows.Start(context.Background(), s.client, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = run.Get(ctx, nil)
+	if err == nil {
+		t.Fatal("an empty file succeeded")
+	}
+	reason, rerr := os.ReadFile(filepath.Join(s.dir, "failed", "empty.txt.reason"))
+	if rerr != nil || !bytes.Contains(reason, []byte("holds no phone numbers")) {
+		t.Fatalf("reason %q, %v (workflow error %v)", reason, rerr, err)
+	}
+	if n := s.charges("tasks"); n != 0 {
+		t.Errorf("%d upload charges for an empty file", n)
+	}
+}

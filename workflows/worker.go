@@ -1,0 +1,44 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/phonecheck/phonecheck/activities"
+)
+
+// NewWorker returns a worker on TaskQueue with the workflow and the
+// activities registered.
+func NewWorker(c client.Client, acts *activities.Activities, opts worker.Options) worker.Worker {
+	w := worker.New(c, TaskQueue, opts)
+	w.RegisterWorkflow(ProcessFile)
+	w.RegisterActivity(acts)
+	return w
+}
+
+// Start starts the workflow for a file, or finds the one that already ran
+// or runs for the same content (existing is then true). A failed run may be
+// started again by dropping the file again; a completed one never is.
+func Start(ctx context.Context, c client.Client, in Input) (run client.WorkflowRun, existing bool, err error) {
+	id := WorkflowID(in.SHA256)
+	run, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		Memo:                                     map[string]any{"file": in.Name}, // for list; names, never numbers
+	}, ProcessFile, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return c.GetWorkflow(ctx, id, started.RunId), true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return run, false, nil
+}

@@ -1,0 +1,187 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/phonecheck/phonecheck/activities"
+)
+
+const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func testInput() Input {
+	return Input{Path: "/in/processing/numbers.txt", Name: "numbers.txt", SHA256: sha, Region: "CH",
+		Formats: []string{"csv", "xlsx"}, OutputDir: "/out", DoneDir: "/in/done", FailedDir: "/in/failed"}
+}
+
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(ProcessFile)
+	env.RegisterActivity(&activities.Activities{})
+	return env
+}
+
+var prepared = activities.PrepareResult{WorkDir: "/work/" + sha, UploadPath: "/work/u.txt", LocalPath: "/work/l.csv",
+	Lines: 10, Rows: 9, Uploaded: 6, Folded: 2, SetAside: 1}
+
+func okSteps(env *testsuite.TestWorkflowEnvironment) {
+	okStepsAfterPrepare(env)
+	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(prepared, nil)
+}
+
+func okStepsAfterPrepare(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{ZipPath: "/work/r.zip", Bytes: 10}, nil)
+	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsPath: "/work/j.csv", Rows: 9, Valid: 7, Invalid: 2}, nil)
+	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ExportInput) (activities.ExportResult, error) {
+			return activities.ExportResult{Path: in.OutputDir + "/results." + in.Format}, nil
+		})
+	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/numbers-0123456789ab/summary.json", nil)
+	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ArchiveInput) (string, error) {
+			return in.Dir + "/numbers.txt", nil
+		})
+}
+
+func TestProcessFileHappyPath(t *testing.T) {
+	env := newEnv(t)
+	okSteps(env)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil).Once()
+	statuses := []activities.TaskStatus{{Status: "pending", Total: 6}, {Status: "processing", Total: 6, Success: 2}, {Status: "exported", Total: 6, Success: 5, Failure: 1}}
+	for _, s := range statuses {
+		env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(s, nil).Once()
+	}
+	env.ExecuteWorkflow(ProcessFile, testInput())
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, StageDone, res.Stage)
+	require.Equal(t, 3, res.Polls)
+	require.Equal(t, "t1", res.TaskID)
+	require.Equal(t, "/out/numbers-0123456789ab/results.xlsx", res.Outputs["xlsx"])
+	require.Equal(t, "/in/done/numbers.txt", res.Archived)
+	require.Equal(t, 6, res.Uploaded)
+	env.AssertExpectations(t)
+}
+
+// TestUploadRunsOnceWhenLaterStepsFail: every later step fails and retries,
+// and the billed upload still runs once.
+func TestUploadRunsOnceWhenLaterStepsFail(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(prepared, nil)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil).Once()
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{}, errors.New("502 from the service")).Times(2)
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{Status: "exported", Total: 6, Success: 6}, nil).Once()
+	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{}, errors.New("connection reset")).Times(2)
+	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{ZipPath: "/work/r.zip"}, nil).Once()
+	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{}, errors.New("disk full")).Once()
+	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsPath: "/work/j.csv", Rows: 9}, nil).Once()
+	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{}, errors.New("disk full")).Times(2)
+	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{Path: "/out/x"}, nil)
+	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/s.json", nil)
+	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return("/in/done/numbers.txt", nil)
+	env.ExecuteWorkflow(ProcessFile, testInput())
+	require.NoError(t, env.GetWorkflowError())
+	env.AssertNumberOfCalls(t, "Upload", 1)
+	env.AssertNumberOfCalls(t, "Poll", 3)
+}
+
+// TestPollBacksOffUntilTheDeadline: a task that never moves is polled with
+// doubling waits up to the maximum, and the workflow gives up at the deadline.
+func TestPollBacksOffUntilTheDeadline(t *testing.T) {
+	env := newEnv(t)
+	okSteps(env)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
+	var pollTimes []time.Time
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ activities.PollInput) (activities.TaskStatus, error) {
+			pollTimes = append(pollTimes, env.Now())
+			return activities.TaskStatus{Status: "pending", Total: 6}, nil
+		})
+	in := testInput()
+	in.PollInterval, in.MaxPollInterval, in.Deadline = 2*time.Second, 30*time.Second, 5*time.Minute
+	env.ExecuteWorkflow(ProcessFile, in)
+	err := env.GetWorkflowError()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "not exported within 5m0s")
+	var waits []time.Duration
+	for i := 1; i < len(pollTimes); i++ {
+		waits = append(waits, pollTimes[i].Sub(pollTimes[i-1]).Round(time.Second))
+	}
+	require.Equal(t, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second}, waits[:5])
+	// 2+4+8+16 = 30s, then every 30s until 5 minutes: 4 + 9 = 13 polls (+1 first).
+	require.Len(t, pollTimes, 14)
+	env.AssertCalled(t, "Archive", mock.Anything, mock.MatchedBy(func(in activities.ArchiveInput) bool {
+		return in.Dir == "/in/failed" && strings.Contains(in.Reason, "not exported")
+	}))
+}
+
+func TestPollAimsAtTheEstimatedEnd(t *testing.T) {
+	b := newBackoff(2*time.Second, time.Minute)
+	t0 := time.Unix(0, 0)
+	d, _ := b.next(t0, activities.TaskStatus{Status: "processing", Total: 1000, Success: 100})
+	require.Equal(t, 2*time.Second, d)
+	// 100 more rows in 2s: 50 rows/s, 800 left: 16s (+0.5s margin).
+	d, eta := b.next(t0.Add(2*time.Second), activities.TaskStatus{Status: "processing", Total: 1000, Success: 150, Failure: 50})
+	require.Equal(t, 16500*time.Millisecond, d)
+	require.Equal(t, t0.Add(18500*time.Millisecond), eta)
+	// Very slow progress is capped at the maximum.
+	d, _ = b.next(t0.Add(20*time.Second), activities.TaskStatus{Status: "processing", Total: 1000, Success: 201})
+	require.Equal(t, time.Minute, d)
+}
+
+func TestBadInputIsArchivedAsFailed(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(activities.PrepareResult{},
+		temporal.NewNonRetryableApplicationError("numbers.txt holds no phone numbers", activities.ErrBadInput, nil)).Once()
+	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return("/in/failed/numbers.txt", nil).Once()
+	env.ExecuteWorkflow(ProcessFile, testInput())
+	err := env.GetWorkflowError()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "holds no phone numbers")
+	env.AssertCalled(t, "Archive", mock.Anything, mock.MatchedBy(func(in activities.ArchiveInput) bool {
+		return in.Dir == "/in/failed" && strings.Contains(in.Reason, "holds no phone numbers")
+	}))
+	env.AssertNotCalled(t, "Upload", mock.Anything, mock.Anything)
+}
+
+func TestNothingToUploadSkipsTheService(t *testing.T) {
+	env := newEnv(t)
+	okStepsAfterPrepare(env)
+	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(activities.PrepareResult{LocalPath: "/w/l.csv", Lines: 3, Rows: 3, SetAside: 3}, nil)
+	env.ExecuteWorkflow(ProcessFile, testInput())
+	require.NoError(t, env.GetWorkflowError())
+	env.AssertNotCalled(t, "Upload", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Poll", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Download", mock.Anything, mock.Anything)
+}
+
+func TestProgressQuery(t *testing.T) {
+	env := newEnv(t)
+	okSteps(env)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{Status: "processing", Total: 6, Success: 1}, nil).Once()
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{Status: "exported", Total: 6, Success: 6}, nil)
+	var seen Progress
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow("progress")
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&seen))
+	}, time.Second)
+	env.ExecuteWorkflow(ProcessFile, testInput())
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, StagePolling, seen.Stage)
+	require.Equal(t, "processing", seen.RemoteStatus)
+	require.Equal(t, 1, seen.Polls)
+	require.Equal(t, "t1", seen.TaskID)
+}
