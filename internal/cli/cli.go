@@ -44,6 +44,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"validate", "[--region XX] [--format csv|xlsx|jsonl] [-o PATH] [FILE|-]", "validate a file of numbers offline, one result row per line", runValidate},
+		{"serve", serveArgs, "run the offline phoneCheck v1 task API", runServe},
 		{"version", "", "print the version", runVersion},
 	}
 }

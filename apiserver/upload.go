@@ -1,0 +1,265 @@
+package apiserver
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/internal/lines"
+	"github.com/phonecheck/phonecheck/phone"
+)
+
+// TaskType is the only task_type the API knows.
+const TaskType = "phoneCheck"
+
+// multipartSlack is what the form around the file may add to the body.
+const multipartSlack = 64 << 10
+
+type createResponse struct {
+	TaskID    string `json:"task_id"`
+	Status    string `json:"status"`
+	Total     int64  `json:"total"`
+	Message   string `json:"message"`
+	CreatedAt string `json:"created_at"`
+}
+
+// badInput is a client error: the answer is 400 with this message.
+type badInput string
+
+func (b badInput) Error() string { return string(b) }
+
+// handleCreate is POST /v1/tasks: the file is streamed to disk (checked on
+// the way: size, NUL bytes, line length, count of numbers), then the task
+// and its charge are recorded together.
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	// Refuse before the upload when the limit is already used; the charge
+	// itself checks again.
+	if s.cfg.DailyLimit > 0 {
+		used, err := s.store.Used(r.Context(), user, s.now())
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if used[store.EndpointTasks]+used[store.EndpointGetTasks] >= int64(s.cfg.DailyLimit) {
+			s.tooMany(w)
+			return
+		}
+	}
+	maxBody := s.cfg.MaxUpload + multipartSlack
+	if r.ContentLength > maxBody {
+		// Answer at once; the server closes the connection rather than read
+		// the body, and a client waiting on Expect: 100-continue never sends it.
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusBadRequest, s.tooLarge().Error())
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "send a multipart/form-data body with the fields file and task_type=phoneCheck")
+		return
+	}
+	tmp, total, err := s.receive(mr)
+	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		var bad badInput
+		if errors.As(err, &bad) {
+			writeError(w, http.StatusBadRequest, bad.Error())
+		} else {
+			s.serverError(w, r, err)
+		}
+		return
+	}
+
+	t := store.Task{ID: newTaskID(), UserID: user, Total: total, CreatedAt: s.now()}
+	info(r).task = t.ID
+	if err := os.Rename(tmp, s.inputPath(t.ID)); err != nil {
+		os.Remove(tmp)
+		s.serverError(w, r, err)
+		return
+	}
+	if err := s.store.CreateTask(r.Context(), t, s.cfg.DailyLimit); err != nil {
+		os.Remove(s.inputPath(t.ID))
+		if errors.Is(err, store.ErrLimit) {
+			s.tooMany(w)
+		} else {
+			s.serverError(w, r, err)
+		}
+		return
+	}
+	s.wake()
+	writeJSON(w, http.StatusOK, createResponse{TaskID: t.ID, Status: store.Pending, Total: total,
+		Message: "Task created successfully", CreatedAt: timestamp(t.CreatedAt)})
+}
+
+// receive reads the form parts: the file is spooled to a temp file in the
+// task directory. It returns the temp file (also on error, for removal) and
+// the number of non-blank lines.
+func (s *Server) receive(mr *multipart.Reader) (tmp string, total int64, err error) {
+	var taskType *string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return tmp, 0, s.readError(err)
+		}
+		switch p.FormName() {
+		case "file":
+			if tmp != "" {
+				return tmp, 0, badInput("send one file per task")
+			}
+			if tmp, total, err = s.spool(p); err != nil {
+				return tmp, 0, err
+			}
+		case "task_type":
+			b, err := io.ReadAll(io.LimitReader(p, 64))
+			if err != nil {
+				return tmp, 0, s.readError(err)
+			}
+			v := string(b)
+			if v != TaskType {
+				return tmp, 0, badInput(fmt.Sprintf("task_type %q is not supported: send task_type=%s", v, TaskType))
+			}
+			taskType = &v
+		}
+		p.Close()
+	}
+	switch {
+	case tmp == "":
+		return tmp, 0, badInput("the file field is missing: send the numbers as a file part named file")
+	case taskType == nil:
+		return tmp, 0, badInput("the task_type field is missing: send task_type=" + TaskType)
+	case total == 0:
+		return tmp, 0, badInput("the file holds no numbers: every line is blank")
+	}
+	return tmp, total, nil
+}
+
+// spool copies the file part to disk while reading it as lines, the way the
+// processing will: blank lines are not counted, a NUL byte means binary.
+func (s *Server) spool(p io.Reader) (tmp string, total int64, err error) {
+	f, err := os.CreateTemp(s.taskDir, ".upload-*.tmp")
+	if err != nil {
+		return "", 0, err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	lr := lines.NewReader(io.TeeReader(&capped{r: p, left: s.cfg.MaxUpload, err: s.tooLarge()}, bw), 0)
+	for {
+		line, n, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, lines.ErrTooLong) {
+			return f.Name(), 0, badInput(err.Error())
+		}
+		if err != nil {
+			return f.Name(), 0, s.readError(err)
+		}
+		if bytes.IndexByte(line, 0) >= 0 {
+			return f.Name(), 0, badInput(fmt.Sprintf("line %d holds a NUL byte: the file looks binary; send a text file with one number per line", n))
+		}
+		if !phone.IsBlank(string(line)) {
+			total++
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return f.Name(), 0, err
+	}
+	// The 200 promises the task: its input must survive a crash.
+	return f.Name(), total, f.Sync()
+}
+
+func (s *Server) tooLarge() badInput {
+	return badInput(fmt.Sprintf("the file is larger than the limit of %d bytes: split it into smaller files", s.cfg.MaxUpload))
+}
+
+// readError sorts an error reading the request: over the body limit or a
+// broken form is the client's fault.
+func (s *Server) readError(err error) error {
+	var mb *http.MaxBytesError
+	var bad badInput
+	switch {
+	case errors.As(err, &bad):
+		return err
+	case errors.As(err, &mb):
+		return s.tooLarge()
+	}
+	return badInput("the upload could not be read: " + err.Error())
+}
+
+// capped reads at most left bytes, then fails with err instead of reading on.
+type capped struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1] // one byte over the limit tells a file of exactly the limit from a larger one
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, c.err
+	}
+	return n, err
+}
+
+func (s *Server) inputPath(id string) string { return filepath.Join(s.taskDir, id+".txt") }
+func (s *Server) zipPath(id string) string   { return filepath.Join(s.taskDir, id+".zip") }
+
+// newTaskID returns a random UUID (version 4), the shape of the service's ids.
+func newTaskID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// validID reports whether s has the shape of our task ids; anything else is
+// unknown without a lookup, and never reaches a file path.
+func validID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
