@@ -34,7 +34,7 @@ type DevServerOptions struct {
 	Namespace string
 	// SearchAttributes are registered with the namespace on first start.
 	SearchAttributes map[string]enumspb.IndexedValueType
-	// LogLevel of the server's own log, on stderr (default "warn").
+	// LogLevel of the server's own log, on stderr (default "error").
 	LogLevel string
 }
 
@@ -59,7 +59,7 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 		opt.Namespace = "default"
 	}
 	if opt.LogLevel == "" {
-		opt.LogLevel = "warn"
+		opt.LogLevel = "error"
 	}
 	host, portText, err := net.SplitHostPort(opt.FrontendAddress)
 	if err != nil {

@@ -43,6 +43,12 @@ var commands []command
 
 func init() {
 	commands = []command{
+		{"up", "[--data-dir DIR] [--out DIR] [--api-listen ADDR] [--temporal-listen ADDR] [--api-url URL --api-key KEY]", "run everything in one process: embedded Temporal, worker, offline API", runUp},
+		{"worker", "[--temporal-address HOST:PORT] [--namespace NS] [--api-url URL] [--api-key KEY]", "run a worker against an existing Temporal cluster", runWorkerCmd},
+		{"submit", "FILE [--wait] [--region XX] [--formats csv,xlsx] [--out DIR] [--json]", "start the pipeline for a file (a copy; your file is not touched)", runSubmit},
+		{"status", "ID|FILE [--json]", "show a file's stage and progress", runStatus},
+		{"list", "[--stage STAGE] [--json]", "list recent files and their stages", runList},
+		{"results", "ID|FILE [--json]", "show a finished file's summary and output paths", runResults},
 		{"validate", "[--region XX] [--format csv|xlsx|jsonl] [-o PATH] [FILE|-]", "validate a file of numbers offline, one result row per line", runValidate},
 		{"serve", serveArgs, "run the offline phoneCheck v1 task API", runServe},
 		{"version", "", "print the version", runVersion},

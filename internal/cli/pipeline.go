@@ -92,7 +92,7 @@ func absPath(p string) string {
 	return p
 }
 
-func newLogger(stdio IO) *slog.Logger {
+func warnLogger(stdio IO) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stdio.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 

@@ -49,7 +49,7 @@ func runUp(args []string, stdio IO) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := newLogger(stdio)
+	logger := warnLogger(stdio)
 
 	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{
 		DatabaseFile:     filepath.Join(data, "temporal.db"),
