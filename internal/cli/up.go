@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,6 +20,9 @@ import (
 	"github.com/phonecheck/phonecheck/temporalx"
 	"github.com/phonecheck/phonecheck/workflows"
 )
+
+// upMemoryLimit is the soft heap limit of `up` (GOMEMLIMIT overrides it).
+const upMemoryLimit = 350 << 20
 
 func runUp(args []string, stdio IO) int {
 	const name = "up"
@@ -46,6 +50,11 @@ func runUp(args []string, stdio IO) int {
 	data := absPath(*dataDir)
 	if err := ensureDir(data); err != nil {
 		return runError(stdio, name, err, "")
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		// Everything runs in one process here; a soft limit keeps the
+		// garbage of the big stages (prepare, join, exports) from piling up.
+		debug.SetMemoryLimit(upMemoryLimit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
