@@ -1,0 +1,188 @@
+package activities
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/phonecheck/phonecheck/ekycpro"
+)
+
+// fakeAPI counts the billed calls.
+type fakeAPI struct {
+	creates atomic.Int32
+	uploads []string
+	fail    error
+}
+
+func (f *fakeAPI) CreateTask(_ context.Context, _ string, r io.Reader) (*ekycpro.Task, error) {
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	b, _ := io.ReadAll(r)
+	f.uploads = append(f.uploads, string(b))
+	f.creates.Add(1)
+	return &ekycpro.Task{ID: "task-1", Status: ekycpro.StatusPending, Total: int64(strings.Count(string(b), "\n"))}, nil
+}
+
+func (f *fakeAPI) GetTask(context.Context, string) (*ekycpro.Task, error) { return nil, errors.New("unused") }
+func (f *fakeAPI) DownloadResult(context.Context, string, string, int64) (int64, error) {
+	return 0, errors.New("unused")
+}
+
+func writeInput(t *testing.T, content string) (string, string) {
+	path := filepath.Join(t.TempDir(), "numbers.txt")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(content))
+	return path, hex.EncodeToString(sum[:])
+}
+
+func env() *testsuite.TestActivityEnvironment {
+	var s testsuite.WorkflowTestSuite
+	return s.NewTestActivityEnvironment()
+}
+
+func TestPrepareFoldsAndSetsAside(t *testing.T) {
+	path, sum := writeInput(t, "044 668 18 00\n+41 44 668 18 00\n\nn/a\n0791234567\r\n+41791234567\n")
+	a := &Activities{WorkDir: t.TempDir()}
+	e := env()
+	e.RegisterActivity(a)
+	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res PrepareResult
+	v.Get(&res)
+	if res.Lines != 6 || res.Rows != 5 || res.Uploaded != 2 || res.Folded != 2 || res.SetAside != 1 {
+		t.Fatalf("%+v", res)
+	}
+	up, _ := os.ReadFile(res.UploadPath)
+	if string(up) != "+41446681800\n+41791234567\n" {
+		t.Fatalf("upload file %q", up)
+	}
+}
+
+func TestPrepareRefusesBadInput(t *testing.T) {
+	for name, content := range map[string]string{
+		"empty":    "",
+		"blank":    "\n \n\t\n",
+		"binary":   "+41446681800\n\x00\x01\x02",
+		"too long": "+41446681800\n" + strings.Repeat("1", 70<<10) + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			path, sum := writeInput(t, content)
+			a := &Activities{WorkDir: t.TempDir()}
+			e := env()
+			e.RegisterActivity(a)
+			_, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
+			var appErr *temporal.ApplicationError
+			if !errors.As(err, &appErr) || appErr.Type() != ErrBadInput || !appErr.NonRetryable() {
+				t.Fatalf("err = %v, want a non-retryable %s", err, ErrBadInput)
+			}
+		})
+	}
+	// Content that changed since it was hashed is refused too.
+	path, _ := writeInput(t, "+41446681800\n")
+	a := &Activities{WorkDir: t.TempDir()}
+	e := env()
+	e.RegisterActivity(a)
+	_, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: strings.Repeat("0", 64)})
+	if err == nil || !strings.Contains(err.Error(), "changed after it was claimed") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestUploadPostsOnce: a second attempt of the upload (after a crash, on any
+// worker sharing the work directory) finds the ledger and does not POST.
+func TestUploadPostsOnce(t *testing.T) {
+	path, sum := writeInput(t, "+41446681800\n")
+	api := &fakeAPI{}
+	a := &Activities{API: api, WorkDir: t.TempDir()}
+	for i := range 3 {
+		e := env()
+		e.RegisterActivity(a)
+		v, err := e.ExecuteActivity(a.Upload, UploadInput{SHA256: sum, UploadPath: path, Name: "numbers.txt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res UploadResult
+		v.Get(&res)
+		if res.TaskID != "task-1" || res.Resumed != (i > 0) {
+			t.Fatalf("attempt %d: %+v", i, res)
+		}
+	}
+	if n := api.creates.Load(); n != 1 {
+		t.Fatalf("%d POSTs, want 1", n)
+	}
+}
+
+func TestUploadErrorsAreClassified(t *testing.T) {
+	path, sum := writeInput(t, "+41446681800\n")
+	for _, tc := range []struct {
+		err          error
+		typ          string
+		nonRetryable bool
+	}{
+		{&ekycpro.APIError{StatusCode: 401, Endpoint: "tasks"}, ErrUnauthorized, true},
+		{&ekycpro.APIError{StatusCode: 400, Endpoint: "tasks"}, ErrBadRequest, true},
+	} {
+		a := &Activities{API: &fakeAPI{fail: wrapKind(tc.err)}, WorkDir: t.TempDir()}
+		e := env()
+		e.RegisterActivity(a)
+		_, err := e.ExecuteActivity(a.Upload, UploadInput{SHA256: sum, UploadPath: path})
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != tc.typ || appErr.NonRetryable() != tc.nonRetryable {
+			t.Errorf("%v: got %v", tc.err, err)
+		}
+	}
+}
+
+// wrapKind gives an APIError the kind the client would attach.
+func wrapKind(e error) error {
+	var api *ekycpro.APIError
+	errors.As(e, &api)
+	switch api.StatusCode {
+	case 401:
+		return errors.Join(e, ekycpro.ErrUnauthorized)
+	default:
+		return errors.Join(e, ekycpro.ErrBadRequest)
+	}
+}
+
+func TestArchiveWritesTheReason(t *testing.T) {
+	path, sum := writeInput(t, "x\n")
+	failed := filepath.Join(t.TempDir(), "failed")
+	a := &Activities{WorkDir: t.TempDir()}
+	e := env()
+	e.RegisterActivity(a)
+	v, err := e.ExecuteActivity(a.Archive, ArchiveInput{Path: path, SHA256: sum, Dir: failed, Reason: "numbers.txt is binary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dst string
+	v.Get(&dst)
+	reason, _ := os.ReadFile(dst + ".reason")
+	if dst != filepath.Join(failed, "numbers.txt") || !strings.Contains(string(reason), "binary") {
+		t.Fatalf("archived to %s with reason %q", dst, reason)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("input still in place")
+	}
+	// Archiving again (a retried activity) finds it already moved.
+	v, err = e.ExecuteActivity(a.Archive, ArchiveInput{Path: path, SHA256: sum, Dir: failed, Reason: "again"})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
