@@ -35,7 +35,9 @@ func (f *fakeAPI) CreateTask(_ context.Context, _ string, r io.Reader) (*ekycpro
 	return &ekycpro.Task{ID: "task-1", Status: ekycpro.StatusPending, Total: int64(strings.Count(string(b), "\n"))}, nil
 }
 
-func (f *fakeAPI) GetTask(context.Context, string) (*ekycpro.Task, error) { return nil, errors.New("unused") }
+func (f *fakeAPI) GetTask(context.Context, string) (*ekycpro.Task, error) {
+	return nil, errors.New("unused")
+}
 func (f *fakeAPI) DownloadResult(context.Context, string, string, int64) (int64, error) {
 	return 0, errors.New("unused")
 }
