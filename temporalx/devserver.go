@@ -155,6 +155,11 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
 			// Search attributes registered above are visible at once.
 			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+			// One partition per task queue: with several, a task can land
+			// on a partition no poller waits on and sit until forwarded,
+			// which costs hundreds of ms per activity on a single host.
+			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 		}),
 	)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ import (
 // stack is a live pipeline: the offline API server, the embedded Temporal
 // server and a worker, each of which a test can stop and start again.
 type stack struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	api      *apiserver.Server
 	apiURL   string
@@ -42,7 +43,7 @@ type stack struct {
 	worker   worker.Worker
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +52,13 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func newStack(t *testing.T, processingDelay time.Duration) *stack {
+func newStack(t testing.TB, processingDelay time.Duration) *stack {
 	if testing.Short() {
 		t.Skip("integration test: starts Temporal and the API server")
+	}
+	if b, ok := t.(*testing.B); ok {
+		b.StopTimer()
+		defer b.StartTimer()
 	}
 	s := &stack{t: t, dir: t.TempDir(), key: "test-key-0123456789", addr: freeAddr(t)}
 	api, err := apiserver.New(apiserver.Config{Dir: filepath.Join(s.dir, "api"), Keys: []apiserver.Key{apiserver.NewKey(s.key)}, ProcessingDelay: processingDelay})
@@ -150,7 +155,7 @@ func (s *stack) charges(endpoint string) int {
 }
 
 // validateCSV is `phonecheck validate` on the same content.
-func validateCSV(t *testing.T, content []byte, region string) []byte {
+func validateCSV(t testing.TB, content []byte, region string) []byte {
 	var out bytes.Buffer
 	w, _ := results.NewWriter(results.CSV, &out)
 	if _, err := validate.Run(context.Background(), bytes.NewReader(content), w, validate.Options{Region: region}); err != nil {
@@ -160,7 +165,7 @@ func validateCSV(t *testing.T, content []byte, region string) []byte {
 	return out.Bytes()
 }
 
-func waitResult(t *testing.T, c client.Client, id string) workflows.Result {
+func waitResult(t testing.TB, c client.Client, id string) workflows.Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var res workflows.Result
@@ -319,4 +324,48 @@ func TestEmptyFileEndsInFailed(t *testing.T) {
 	if n := s.charges("tasks"); n != 0 {
 		t.Errorf("%d upload charges for an empty file", n)
 	}
+}
+
+// BenchmarkPipeline1M carries a realistic 1M-line file from start to both
+// exports on disk, on the live embedded stack:
+//
+//	go test ./workflows -run '^$' -bench Pipeline -benchtime 1x
+func BenchmarkPipeline1M(b *testing.B) {
+	s := newStack(b, 0)
+	in := s.input("1m.txt", 1_000_000, 1)
+	b.ResetTimer()
+	start := time.Now()
+	run, _, err := workflows.Start(context.Background(), s.client, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := waitResult(b, s.client, run.GetID())
+	b.ReportMetric(time.Since(start).Seconds(), "s/file")
+	b.Logf("rows %d, uploaded %d, polls %d", res.Rows, res.Uploaded, res.Polls)
+}
+
+// BenchmarkPipeline1000Files submits 1,000 files of 100 lines at once and
+// waits for all of them: the per-workflow overhead.
+func BenchmarkPipeline1000Files(b *testing.B) {
+	s := newStack(b, 0)
+	ins := make([]workflows.Input, 1000)
+	for i := range ins {
+		ins[i] = s.input(fmt.Sprintf("f%04d.txt", i), 100, uint64(1000+i))
+	}
+	b.ResetTimer()
+	start := time.Now()
+	ids := make([]string, len(ins))
+	for i, in := range ins {
+		run, _, err := workflows.Start(context.Background(), s.client, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = run.GetID()
+	}
+	for _, id := range ids {
+		waitResult(b, s.client, id)
+	}
+	total := time.Since(start)
+	b.ReportMetric(total.Seconds(), "s/1000files")
+	b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
 }
