@@ -3,6 +3,7 @@ module github.com/phonecheck/phonecheck
 go 1.26.8
 
 require (
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/nyaruka/phonenumbers v1.8.1
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.39.1
