@@ -367,7 +367,12 @@ func (w *Watcher) handleEvent(ev fsnotify.Event) {
 	f := w.watched[filepath.Dir(path)]
 	if f == nil {
 		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			w.unwatchTree(path) // the inbox itself went away; the next scan recreates it
+			w.unwatchTree(path)
+			for _, f := range w.folders {
+				if f.Dir == path {
+					w.rescan(f, f.Dir) // the inbox itself went away: create and watch it again
+				}
+			}
 		}
 		return
 	}

@@ -755,3 +755,30 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		t.Errorf("peak concurrent Start calls %d, want 2..3", p)
 	}
 }
+
+// A long name still fits in processing/ with its prefix, and an inbox removed
+// while watched is created and watched again.
+func TestLongNameAndRemovedInbox(t *testing.T) {
+	e := newEnv(t)
+	s := newFake()
+	w := start(t, mustNew(t, e.config(e.folder("inbox")), s))
+	long := strings.Repeat("n", 250) + ".txt"
+	e.write("inbox/"+long, numbers(1))
+	waitFor(t, 3*time.Second, "the long name", func() bool { return s.numStarted() == 1 })
+	if got := s.started[0].Name; got != long {
+		t.Errorf("Name = %q, want the original name", got)
+	}
+	if err := os.RemoveAll(e.dir("inbox")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 3*time.Second, "the inbox to be created again", func() bool {
+		_, err := os.Stat(e.dir("inbox"))
+		return err == nil
+	})
+	time.Sleep(50 * time.Millisecond)
+	e.write("inbox/again.txt", numbers(2))
+	waitFor(t, 3*time.Second, "a file in the new inbox", func() bool { return s.numStarted() == 2 })
+	if w.Stats().Rescans.Load() > 3 {
+		t.Logf("rescans: %d", w.Stats().Rescans.Load())
+	}
+}
