@@ -3,6 +3,7 @@ module github.com/phonecheck/phonecheck
 go 1.26.8
 
 require (
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/stretchr/testify v1.12.1
 	go.temporal.io/api v1.62.2

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -114,6 +115,11 @@ func TestClaimedNameRoundTrip(t *testing.T) {
 		if got := originalName(c); got != "numbers.txt" {
 			t.Fatalf("originalName(%q) = %q", c, got)
 		}
+	}
+	long := strings.Repeat("é", 150) + ".txt" // 304 bytes
+	c := claimedName(long)
+	if len(c) > maxNameLen || !strings.HasSuffix(c, ".txt") || !utf8.ValidString(c) || !strings.HasPrefix(long, strings.TrimSuffix(originalName(c), ".txt")) {
+		t.Errorf("claimedName of a long name: %q (%d bytes)", c, len(c))
 	}
 	for _, n := range []string{"numbers.txt", "0123456789ab", "0123456789abnumbers.txt", "0123456789xy-a.txt"} {
 		if got := originalName(n); got != n {

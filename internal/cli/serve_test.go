@@ -28,10 +28,11 @@ func TestMain(m *testing.M) {
 // serveProcess starts `phonecheck serve` and returns its URL and the lines
 // it printed up to the URL's line and the key note.
 type serveProcess struct {
-	cmd   *exec.Cmd
-	url   string
-	out   []string
-	lines chan string
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer // the logs; read after stop
+	url    string
+	out    []string
+	lines  chan string
 }
 
 func startServe(t *testing.T, args ...string) *serveProcess {
@@ -42,11 +43,12 @@ func startServe(t *testing.T, args ...string) *serveProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = io.Discard
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProcess{cmd: cmd, lines: make(chan string, 100)}
+	p := &serveProcess{cmd: cmd, stderr: stderr, lines: make(chan string, 100)}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -128,6 +130,9 @@ func TestServeGeneratesKeyOnce(t *testing.T) {
 	}
 	if code, rest := p.stop(t); code != ExitOK || !strings.Contains(rest, "stopped") {
 		t.Errorf("SIGTERM: exit %d, printed %q", code, rest)
+	}
+	if logs := p.stderr.String(); strings.Contains(logs, key) || !strings.Contains(logs, "path=/v1/tasks status=200") {
+		t.Errorf("the logs hold the key, or lack the upload:\n%s", logs)
 	}
 
 	p = startServe(t, "--data-dir", data)
