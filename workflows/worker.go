@@ -7,6 +7,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/phonecheck/phonecheck/activities"
@@ -19,6 +20,19 @@ func NewWorker(c client.Client, acts *activities.Activities, opts worker.Options
 	w.RegisterWorkflow(ProcessFile)
 	w.RegisterActivity(acts)
 	return w
+}
+
+// StartedPath is the input path a workflow was started with (from its memo).
+func StartedPath(ctx context.Context, c client.Client, id string) string {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return ""
+	}
+	var path string
+	if p := desc.WorkflowExecutionInfo.GetMemo().GetFields()["path"]; p != nil {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &path)
+	}
+	return path
 }
 
 // Start starts the workflow for a file, or finds the one that already ran

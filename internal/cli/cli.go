@@ -45,6 +45,7 @@ func init() {
 	commands = []command{
 		{"up", "[--data-dir DIR] [--out DIR] [--api-listen ADDR] [--temporal-listen ADDR] [--api-url URL --api-key KEY]", "run everything in one process: embedded Temporal, worker, offline API", runUp},
 		{"worker", "[--temporal-address HOST:PORT] [--namespace NS] [--api-url URL] [--api-key KEY]", "run a worker against an existing Temporal cluster", runWorkerCmd},
+		{"watch", "DIR... [--config FILE] [--region XX] [--formats csv,xlsx] [--out DIR] [--poll]", "start the pipeline for every file dropped into the folders", runWatch},
 		{"submit", "FILE [--wait] [--region XX] [--formats csv,xlsx] [--out DIR] [--json]", "start the pipeline for a file (a copy; your file is not touched)", runSubmit},
 		{"status", "ID|FILE [--json]", "show a file's stage and progress", runStatus},
 		{"list", "[--stage STAGE] [--json]", "list recent files and their stages", runList},

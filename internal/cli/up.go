@@ -18,6 +18,7 @@ import (
 	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/apiserver"
 	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/watcher"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
@@ -39,11 +40,10 @@ func runUp(args []string, stdio IO) int {
 	if _, err := parse(fs, args); err != nil {
 		return exitForParse(err)
 	}
-	if _, err := parseFormats(*formats); err != nil {
+	folders, err := watchFolders([]string{*inbox}, *region, *formats, *out, false, 0)
+	if err != nil {
 		return usageError(stdio, name, "%v", err)
 	}
-	_ = region
-	_ = inbox
 	if *apiURL == "" && *apiKey != "" {
 		return usageError(stdio, name, "--api-key without --api-url: the offline server makes its own key")
 	}
@@ -94,9 +94,19 @@ func runUp(args []string, stdio IO) int {
 	}
 	defer w.Stop()
 
-	fmt.Fprintf(stdio.Out, "phonecheck is up.\n  Temporal   %s (state in %s)\n  task API   %s\n  submit     phonecheck submit FILE --wait [--region XX]\n  results    %s/<file>-<hash>/\nStop with Ctrl-C; starting again resumes every unfinished file.\n",
-		dev.Address(), filepath.Join(data, "temporal.db"), url, absPath(*out))
+	wat, err := watcher.New(watcher.Config{Folders: folders}, workflowStarter{c}, logger)
+	if err != nil {
+		return runError(stdio, name, err, "")
+	}
+	watchDone := make(chan error, 1)
+	go func() { watchDone <- wat.Run(ctx) }()
+	f := wat.Folders()[0]
+	fmt.Fprintf(stdio.Out, "phonecheck is up.\n  drop files into  %s\n  results in      %s/<file>-<hash>/\n  inputs go to    %s or %s (with a .reason)\n  Temporal        %s (state in %s)\n  task API        %s\nStop with Ctrl-C; starting again resumes every unfinished file.\n",
+		f.Dir, absPath(*out), f.DoneDir(), f.FailedDir(), dev.Address(), filepath.Join(data, "temporal.db"), url)
 	<-ctx.Done()
+	if err := <-watchDone; err != nil {
+		logger.Warn("watcher", "error", err)
+	}
 	fmt.Fprintln(stdio.Err, "phonecheck: stopping")
 	return ExitOK
 }
