@@ -1,29 +1,38 @@
 # The test command CI runs (.ci/run) and the README gives.
-RACE_PKGS := ./internal/... ./results/...
+RACE_PKGS := ./internal/... ./results/... ./ekycpro/... ./apiserver/... ./watcher/... ./activities/... ./workflows/...
 
-.PHONY: test fuzz bench build reference
+.PHONY: test fuzz bench build reference workflowcheck
 
 build:
 	go build -o bin/phonecheck ./cmd/phonecheck
 
-# All tests, then the race detector on the packages with concurrency.
-test:
+# All tests (the pipeline's against a live embedded Temporal server), then the
+# race detector on the packages with concurrency (-short there skips the live
+# server, whose race build alone takes minutes), then workflowcheck.
+test: workflowcheck
 	go vet ./...
 	go test ./...
-	go test -race $(RACE_PKGS)
+	go test -race -short $(RACE_PKGS)
 
-# Bounded fuzzing of the line handling and the writers (FUZZTIME=30s default).
+WORKFLOWCHECK := $(shell go env GOPATH)/bin/workflowcheck
+workflowcheck:
+	test -x $(WORKFLOWCHECK) || go install go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+	$(WORKFLOWCHECK) ./workflows/...
+
+# Bounded fuzzing of the line handling, the writers and the zip reader (FUZZTIME=30s default).
 FUZZTIME ?= 30s
 fuzz:
 	go test ./phone -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
+	go test ./results -run '^$$' -fuzz '^FuzzOpenZip$$' -fuzztime $(FUZZTIME)
 	go test ./results -run '^$$' -fuzz '^FuzzCSVField$$' -fuzztime 10s
 	go test ./results -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime 10s
 
-# The figures in the README: engine per line and validate on 1M lines, each
-# beside the plain nyaruka baseline in the same run.
+# The figures in the README, each beside its baseline in the same run.
 bench:
 	go test ./phone -run '^$$' -bench 'Check$$|BaselineNyaruka' -benchtime 300000x -benchmem
 	go test ./internal/cli -run '^$$' -bench 'Validate1M' -benchtime 1x
+	go test ./apiserver -run '^$$' -bench 'Server1M' -benchtime 1x
+	go test ./workflows -run '^$$' -bench 'Pipeline' -benchtime 1x
 
 # Regenerate the reference corpus with google-libphonenumber (needs npm).
 reference:

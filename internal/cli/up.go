@@ -114,11 +114,11 @@ func runUp(args []string, stdio IO) int {
 // startOfflineServer runs the offline v1 API in this process with the data
 // dir's key (created and printed once on first start).
 func startOfflineServer(ctx context.Context, data, listen string, logger interface{ Warn(string, ...any) }) (*apiserver.Server, string, string, error) {
-	key, _, err := apiserver.LoadOrCreateKey(data)
+	key, _, err := apiserver.LoadOrCreateKey(apiserver.StateDir(data))
 	if err != nil {
 		return nil, "", "", err
 	}
-	srv, err := apiserver.New(apiserver.Config{Dir: apiserver.StateDir(data), Keys: []apiserver.Key{apiserver.NewKey(key)}, Logger: nil})
+	srv, err := apiserver.New(apiserver.Config{Dir: apiserver.StateDir(data), Keys: []apiserver.Key{apiserver.NewKey(key)}})
 	if err != nil {
 		return nil, "", "", err
 	}
