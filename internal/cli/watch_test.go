@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/watcher"
+	"github.com/phonecheck/phonecheck/workflows"
+)
+
+// TestWatchStartsOneWorkflowPerContent drops 300 files (and copies of some)
+// into a watched inbox with a real embedded Temporal server behind the
+// starter, and counts the workflows Temporal holds: one per content. No
+// worker runs, so every workflow stays open where it can be counted.
+func TestWatchStartsOneWorkflowPerContent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded Temporal server")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{DatabaseFile: filepath.Join(dir, "t.db"), FrontendAddress: addr,
+		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Stop()
+	c, err := temporalx.Dial(temporalx.ClientOptions{Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	inbox := filepath.Join(dir, "inbox")
+	folders, err := watchFolders([]string{inbox}, "CH", "csv", filepath.Join(dir, "out"), false, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := watcher.New(watcher.Config{Folders: folders}, workflowStarter{c}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+
+	const distinct, copies = 300, 20
+	for i := range distinct {
+		os.WriteFile(filepath.Join(inbox, fmt.Sprintf("f%03d.txt", i)), fmt.Appendf(nil, "+4144668%04d\n", i), 0o644)
+	}
+	for i := range copies {
+		os.WriteFile(filepath.Join(inbox, fmt.Sprintf("copy%03d.txt", i)), fmt.Appendf(nil, "+4144668%04d\n", i), 0o644)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		st := w.Stats().Snapshot()
+		if st.Started+st.Existing >= distinct+copies {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not all files started: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	st := w.Stats().Snapshot()
+	if st.Started != distinct || st.Duplicates != copies {
+		t.Errorf("started %d (want %d), duplicates %d (want %d): %+v", st.Started, distinct, st.Duplicates, copies, st)
+	}
+	resp, err := c.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{Query: "WorkflowType = 'ProcessFile'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Count != distinct {
+		t.Errorf("Temporal holds %d workflows, want %d", resp.Count, distinct)
+	}
+	dups, _ := filepath.Glob(filepath.Join(folders[0].DoneDir(), "*.duplicate"))
+	if len(dups) != copies {
+		t.Errorf("%d .duplicate notes, want %d", len(dups), copies)
+	}
+}
