@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,23 +20,7 @@ import (
 )
 
 // benchFile is the realistic 1M-line file internal/cli's benchmarks use too.
-var benchFile = sync.OnceValues(func() (string, error) {
-	path := filepath.Join(os.TempDir(), "phonecheck-bench-1m.txt")
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		return path, nil
-	}
-	f, err := os.CreateTemp(os.TempDir(), "phonecheck-bench-1m-*.tmp")
-	if err != nil {
-		return "", err
-	}
-	if err := corpus.New(1).Write(f, 1_000_000); err != nil {
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(f.Name(), path)
-})
+func benchFile() (string, error) { return corpus.BenchFile(1_000_000) }
 
 // BenchmarkServer1M is one task of 1M lines through the API over TCP:
 // upload, poll until exported, download the zip. Beside it, the same file

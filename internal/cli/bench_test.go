@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
@@ -20,23 +19,7 @@ import (
 // file (go run ./tools/gennumbers writes it too):
 //
 //	go test ./internal/cli -run '^$' -bench Validate1M -benchtime 1x
-var benchFile = sync.OnceValues(func() (string, error) {
-	path := filepath.Join(os.TempDir(), "phonecheck-bench-1m.txt")
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		return path, nil
-	}
-	f, err := os.Create(path + ".tmp")
-	if err != nil {
-		return "", err
-	}
-	if err := corpus.New(1).Write(f, 1_000_000); err != nil {
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(path+".tmp", path)
-})
+func benchFile() (string, error) { return corpus.BenchFile(1_000_000) }
 
 func BenchmarkValidate1M(b *testing.B) {
 	in, err := benchFile()

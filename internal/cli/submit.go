@@ -232,25 +232,33 @@ func workflowIDFor(arg string) (string, error) {
 	return workflows.WorkflowID(hex.EncodeToString(h.Sum(nil))), nil
 }
 
-func runStatus(args []string, stdio IO) int {
-	const name = "status"
+// workflowCommand is the shared start of status and results: the flags, the
+// one ID|FILE argument turned into a workflow id, and the client.
+func workflowCommand(name string, args []string, stdio IO) (id string, c client.Client, asJSON bool, code int) {
 	fs := newFlags(name, "ID|FILE [--json]", stdio)
 	tf := addTemporalFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
+	jsonFlag := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return exitForParse(err)
+		return "", nil, false, exitForParse(err)
 	}
 	if len(pos) != 1 {
-		return usageError(stdio, name, "give one workflow id or file")
+		return "", nil, false, usageError(stdio, name, "give one workflow id or file")
 	}
-	id, err := workflowIDFor(pos[0])
-	if err != nil {
-		return runError(stdio, name, err, "")
+	if id, err = workflowIDFor(pos[0]); err != nil {
+		return "", nil, false, runError(stdio, name, err, "")
 	}
-	c, err := tf.dial()
-	if err != nil {
-		return runError(stdio, name, err, "")
+	if c, err = tf.dial(); err != nil {
+		return "", nil, false, runError(stdio, name, err, "")
+	}
+	return id, c, *jsonFlag, -1
+}
+
+func runStatus(args []string, stdio IO) int {
+	const name = "status"
+	id, c, asJSON, code := workflowCommand(name, args, stdio)
+	if code >= 0 {
+		return code
 	}
 	defer c.Close()
 	ctx := context.Background()
@@ -264,7 +272,7 @@ func runStatus(args []string, stdio IO) int {
 	}
 	status := strings.ToLower(strings.TrimPrefix(desc.WorkflowExecutionInfo.Status.String(), "WORKFLOW_EXECUTION_STATUS_"))
 	p, qerr := queryProgress(ctx, c, id)
-	if *asJSON {
+	if asJSON {
 		out := map[string]any{"workflow_id": id, "status": status}
 		if qerr == nil {
 			out["progress"] = p
@@ -346,23 +354,9 @@ func runList(args []string, stdio IO) int {
 
 func runResults(args []string, stdio IO) int {
 	const name = "results"
-	fs := newFlags(name, "ID|FILE [--json]", stdio)
-	tf := addTemporalFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitForParse(err)
-	}
-	if len(pos) != 1 {
-		return usageError(stdio, name, "give one workflow id or file")
-	}
-	id, err := workflowIDFor(pos[0])
-	if err != nil {
-		return runError(stdio, name, err, "")
-	}
-	c, err := tf.dial()
-	if err != nil {
-		return runError(stdio, name, err, "")
+	id, c, asJSON, code := workflowCommand(name, args, stdio)
+	if code >= 0 {
+		return code
 	}
 	defer c.Close()
 	ctx := context.Background()
@@ -378,7 +372,7 @@ func runResults(args []string, stdio IO) int {
 	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 		return runError(stdio, name, errors.New(rootMessage(err)), "")
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(stdio, res)
 	}
 	printResult(stdio, id, res)

@@ -5,8 +5,11 @@ package corpus
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -134,4 +137,27 @@ func (g *Generator) Write(w io.Writer, n int) error {
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+// BenchFile returns the path of a file of n lines from seed 1 in the
+// system's temp directory, writing it once; the benchmarks of several
+// packages share it, so their figures come from the same input.
+func BenchFile(n int) (string, error) {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("phonecheck-bench-%d.txt", n))
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return path, nil
+	}
+	f, err := os.CreateTemp(os.TempDir(), "phonecheck-bench-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(f.Name())
+	if err := New(1).Write(f, n); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return path, os.Rename(f.Name(), path)
 }
