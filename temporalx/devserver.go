@@ -160,6 +160,12 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 			// which costs hundreds of ms per activity on a single host.
 			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+			// The shard's queues are polled at most this often (default 20
+			// per second): each task dispatch waits up to 50 ms for its
+			// turn, which is most of an activity's cost on one host.
+			dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
+			dynamicconfig.TimerProcessorMaxPollRPS.Key():      1000,
+			dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 		}),
 	)
 	if err != nil {
