@@ -195,7 +195,7 @@ func (p *phonecheckProvider) Configure(ctx context.Context, req provider.Configu
 }
 
 func (p *phonecheckProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newNumbersDataSource}
+	return []func() datasource.DataSource{newNumbersDataSource, newTaskDataSource}
 }
 
 func (p *phonecheckProvider) Resources(context.Context) []func() resource.Resource { return nil }

@@ -1,0 +1,272 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/phonecheck/phonecheck/activities"
+	"github.com/phonecheck/phonecheck/apiserver"
+	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/corpus"
+	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/workflows"
+)
+
+// stack is a live pipeline, as workflows/integration_test.go builds it: the
+// offline API server, the embedded Temporal server and a worker.
+type stack struct {
+	dir    string
+	addr   string
+	client client.Client
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func newStack(t *testing.T, processingDelay time.Duration) *stack {
+	if testing.Short() {
+		t.Skip("integration test: starts Temporal and the API server")
+	}
+	s := &stack{dir: t.TempDir(), addr: freeAddr(t)}
+	const key = "test-key-0123456789"
+	api, err := apiserver.New(apiserver.Config{Dir: filepath.Join(s.dir, "api"), Keys: []apiserver.Key{apiserver.NewKey(key)}, ProcessingDelay: processingDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go api.Serve(ctx, ln)
+	t.Cleanup(func() { cancel(); api.Close() })
+	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{
+		DatabaseFile: filepath.Join(s.dir, "temporal.db"), FrontendAddress: s.addr,
+		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Stop() })
+	if s.client, err = temporalx.Dial(temporalx.ClientOptions{Address: s.addr}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.client.Close)
+	ek, err := ekycpro.New("http://"+ln.Addr().String(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := workflows.NewWorker(s.client, &activities.Activities{API: ek, WorkDir: filepath.Join(s.dir, "work")}, worker.Options{})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return s
+}
+
+// submit writes content to a file, starts its workflow from a copy (the
+// workflow archives its input) and returns the original's path and the id.
+func (s *stack) submit(t *testing.T, name string, content []byte) (string, string) {
+	orig := filepath.Join(s.dir, name)
+	claimed := filepath.Join(s.dir, "processing", name)
+	os.MkdirAll(filepath.Dir(claimed), 0o755)
+	for _, p := range []string{orig, claimed} {
+		if err := os.WriteFile(p, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := sha256.Sum256(content)
+	in := workflows.Input{Path: claimed, Name: name, SHA256: hex.EncodeToString(sum[:]), Region: "CH",
+		Formats: []string{"csv"}, OutputDir: filepath.Join(s.dir, "out"),
+		DoneDir: filepath.Join(s.dir, "done"), FailedDir: filepath.Join(s.dir, "failed"), PollInterval: 200 * time.Millisecond}
+	run, _, err := workflows.Start(context.Background(), s.client, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return orig, run.GetID()
+}
+
+func (s *stack) wait(t *testing.T, id string) workflows.Result {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var res workflows.Result
+	if err := s.client.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+		t.Fatalf("workflow %s: %v", id, err)
+	}
+	return res
+}
+
+func TestTaskConfigErrors(t *testing.T) {
+	acc(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: `data "phonecheck_task" "x" {}`, ExpectError: re(`Exactly one of these attributes must be configured: \[workflow_id,file\]`)},
+			{Config: `data "phonecheck_task" "x" {
+  workflow_id = "phonecheck-0000000000000000000000000000000000000000000000000000000000000000"
+  file        = "numbers.txt"
+}`, ExpectError: re(`Invalid Attribute Combination`)},
+			{Config: `data "phonecheck_task" "x" { workflow_id = "abc" }`, ExpectError: re(`must be phonecheck- followed by the 64 lowercase hex digits`)},
+			{Config: `data "phonecheck_task" "x" {
+  file  = "numbers.txt"
+  types = ["cell"]
+}`, ExpectError: re(`types.*value must be one of`)},
+			{Config: `data "phonecheck_task" "x" {
+  file    = "numbers.txt"
+  regions = ["ch"]
+}`, ExpectError: re(`must be an upper-case region code`)},
+			{Config: `data "phonecheck_task" "x" { file = "/nonexistent/numbers.txt" }`, ExpectError: re(`Cannot read the input file.*no such file`)},
+		},
+	})
+}
+
+func TestTaskUnreachableTemporal(t *testing.T) {
+	acc(t)
+	addr := freeAddr(t) // nothing listens there
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`provider "phonecheck" { temporal_address = %q }
+data "phonecheck_task" "x" { workflow_id = "phonecheck-%064d" }`, addr, 0),
+			ExpectError: re(`Cannot reach Temporal.*` + addr),
+		}},
+	})
+}
+
+const chNumbers = "044 668 18 00\n+41 44 668 18 00\n\nnot a number\n079 123 45 67\n+1 650-253-0000\n12\n044 668 18 00\n"
+
+func TestTaskReadsFinishedWorkflow(t *testing.T) {
+	acc(t)
+	s := newStack(t, 2*time.Second)
+	file, id := s.submit(t, "numbers.txt", []byte(chNumbers))
+	provider := fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\n", s.addr)
+	ds := "data.phonecheck_task.t"
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{
+				// The remote task takes 2 s: wait = true waits for it.
+				Config: provider + fmt.Sprintf(`data "phonecheck_task" "t" {
+  file = %q
+  wait = true
+  timeouts = { read = "2m" }
+}`, file),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("workflow_id"), str(id)),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("status"), str("completed")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("stage"), str("done")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("row_count"), knownvalue.Int64Exact(7)),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("valid_count"), knownvalue.Int64Exact(5)),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(7)),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("number"), str("+41446681800")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(2).AtMapKey("line"), knownvalue.Int64Exact(4)),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(2).AtMapKey("reason"), str("NOT_A_NUMBER")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("time_zones"), knownvalue.ListExact([]knownvalue.Check{str("Europe/Zurich")})),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("valid_numbers"),
+						knownvalue.ListExact([]knownvalue.Check{str("+41446681800"), str("+41791234567"), str("+16502530000")})),
+				},
+			},
+			{
+				// By workflow id, filtered.
+				Config: provider + fmt.Sprintf(`data "phonecheck_task" "t" {
+  workflow_id = %q
+  only_valid  = true
+  types       = ["mobile", "fixed_line"]
+  regions     = ["CH"]
+}`, id),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(4)),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(3).AtMapKey("type"), str("fixed_line")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("valid_numbers"), knownvalue.ListExact([]knownvalue.Check{str("+41446681800"), str("+41791234567")})),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("row_count"), knownvalue.Int64Exact(7)),
+				},
+			},
+			{
+				Config:      provider + `data "phonecheck_task" "t" { workflow_id = "phonecheck-` + fmt.Sprintf("%064d", 1) + `" }`,
+				ExpectError: re(`No such phonecheck task.*never starts one`),
+			},
+		},
+	})
+}
+
+func TestTaskNotFinishedWarns(t *testing.T) {
+	acc(t)
+	s := newStack(t, time.Hour)
+	_, id := s.submit(t, "slow.txt", []byte(chNumbers))
+	ds := "data.phonecheck_task.t"
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\ndata \"phonecheck_task\" \"t\" { workflow_id = %q }", s.addr, id),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("status"), str("running")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(0)),
+				},
+			},
+		},
+	})
+}
+
+// planTimer is a plan check that logs how long the plan took since start.
+type planTimer struct {
+	t     *testing.T
+	start *time.Time
+}
+
+func (p planTimer) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, _ *plancheck.CheckPlanResponse) {
+	p.t.Logf("terraform plan reading the task took %s", time.Since(*p.start).Round(time.Millisecond))
+}
+
+func TestTaskPlanTime100k(t *testing.T) {
+	acc(t)
+	const rows = 100_000
+	s := newStack(t, 0)
+	var b bytes.Buffer
+	corpus.New(7).Write(&b, rows)
+	file, id := s.submit(t, "big.txt", b.Bytes())
+	started := time.Now()
+	res := s.wait(t, id)
+	t.Logf("pipeline finished %d rows in %s", res.Rows, time.Since(started).Round(time.Millisecond))
+	var start time.Time
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			PreConfig: func() { start = time.Now() },
+			Config: fmt.Sprintf(`provider "phonecheck" { temporal_address = %q }
+data "phonecheck_task" "t" { file = %q }
+output "rows" { value = length(data.phonecheck_task.t.numbers) }`, s.addr, file),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{planTimer{t, &start}}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("rows", knownvalue.Int64Exact(int64(res.Rows))),
+			},
+		}},
+	})
+	if el := time.Since(start); el > 5*time.Minute {
+		t.Errorf("plan, apply and refresh of %s rows took %s", strconv.Itoa(res.Rows), el)
+	}
+}
