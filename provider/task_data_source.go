@@ -303,7 +303,7 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	col := newCollector(res.Rows)
+	col := newTFCollector(res.Rows)
 	if err := readRows(f, func(r *phone.Result) {
 		if flt.keep(r) {
 			col.add(r)
@@ -312,8 +312,16 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Cannot read the task's CSV output", fmt.Sprintf("%s: %v. The file may have been changed or truncated; restore it or submit the input again.", f.Name(), err))
 		return
 	}
-	m.Numbers, m.ValidNumbers = col.lists()
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...) // with empty lists
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	raw, err := col.patch(resp.State.Raw, "numbers", "valid_numbers")
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot build the task's rows", err.Error()+"; this is a bug in the provider, please report it.")
+		return
+	}
+	resp.State.Raw = raw
 }
 
 // openOutput opens an output at its recorded path or, failing that, at the
