@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -277,5 +279,49 @@ output "rows" { value = length(data.phonecheck_task.t.numbers) }
 	t.Logf("terraform plan reading a task of %d rows took %s", res.Rows, elapsed.Round(time.Millisecond))
 	if elapsed > 30*time.Second {
 		t.Errorf("terraform plan of %d rows took %s, over 30 s", res.Rows, elapsed)
+	}
+}
+
+// TestTaskWaitHonoursTheReadTimeout: with no worker the workflow never moves,
+// and wait = true gives up at timeouts.read with an error naming the stage.
+func TestTaskWaitHonoursTheReadTimeout(t *testing.T) {
+	acc(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{DatabaseFile: filepath.Join(t.TempDir(), "t.db"), FrontendAddress: addr,
+		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Stop()
+	c, err := temporalx.Dial(temporalx.ClientOptions{Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sha := strings.Repeat("ab", 32)
+	run, _, err := workflows.Start(context.Background(), c, workflows.Input{Path: "/nowhere/x.txt", Name: "x.txt", SHA256: sha, Formats: []string{"csv"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`provider "phonecheck" { temporal_address = %q }
+data "phonecheck_task" "t" {
+  workflow_id = %q
+  wait        = true
+  timeouts    = { read = "2s" }
+}`, addr, run.GetID()),
+			ExpectError: regexp.MustCompile(`Timed out waiting for the phonecheck task(.|\n)*Raise timeouts.read`),
+		}},
+	})
+	if d := time.Since(started); d > time.Minute {
+		t.Errorf("waited %s for a 2s read timeout", d)
 	}
 }
