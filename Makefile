@@ -1,7 +1,7 @@
 # The test command CI runs (.ci/run) and the README gives.
 RACE_PKGS := ./internal/... ./results/... ./ekycpro/... ./apiserver/... ./watcher/... ./activities/... ./workflows/...
 
-.PHONY: test fuzz bench build reference workflowcheck
+.PHONY: test fuzz bench build reference workflowcheck docs
 
 build:
 	go build -o bin/phonecheck ./cmd/phonecheck
@@ -39,3 +39,7 @@ bench:
 # Regenerate the reference corpus with google-libphonenumber (needs npm).
 reference:
 	cd tools/refcorpus && npm ci && node generate.js
+
+# Regenerate the Terraform provider's docs/ with tfplugindocs (offline).
+docs:
+	bash tools/gendocs.sh
