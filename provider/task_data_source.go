@@ -255,8 +255,23 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 		return
 	}
+	// Wait by describing the workflow every second until it closes: the
+	// read timeout is then this context's own deadline. A long poll for the
+	// result can end with its own deadline error first, which would read as
+	// a failed workflow.
+	for status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+			if desc, derr := c.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
+				status = desc.GetWorkflowExecutionInfo().GetStatus()
+			}
+		}
+	}
 	var res workflows.Result
-	err = c.GetWorkflow(ctx, id, "").Get(ctx, &res)
+	if err = ctx.Err(); err == nil {
+		err = c.GetWorkflow(ctx, id, "").Get(ctx, &res)
+	}
 	if err != nil && ctx.Err() != nil {
 		stage := "unknown"
 		var p workflows.Progress
