@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,81 +18,24 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/phonecheck/phonecheck/activities"
-	"github.com/phonecheck/phonecheck/apiserver"
-	"github.com/phonecheck/phonecheck/ekycpro"
 	"github.com/phonecheck/phonecheck/internal/corpus"
-	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/internal/pipelinetest"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
-// stack is a live pipeline, as workflows/integration_test.go builds it: the
-// offline API server, the embedded Temporal server and a worker.
-type stack struct {
-	dir    string
-	addr   string
-	client client.Client
-}
+// stack is a live pipeline (API server, Temporal, worker) for the data source to read.
+type stack struct{ *pipelinetest.Stack }
 
-func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func newStack(t *testing.T, processingDelay time.Duration) *stack {
-	if testing.Short() {
-		t.Skip("integration test: starts Temporal and the API server")
-	}
-	s := &stack{dir: t.TempDir(), addr: freeAddr(t)}
-	const key = "test-key-0123456789"
-	api, err := apiserver.New(apiserver.Config{Dir: filepath.Join(s.dir, "api"), Keys: []apiserver.Key{apiserver.NewKey(key)}, ProcessingDelay: processingDelay})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go api.Serve(ctx, ln)
-	t.Cleanup(func() { cancel(); api.Close() })
-	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{
-		DatabaseFile: filepath.Join(s.dir, "temporal.db"), FrontendAddress: s.addr,
-		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Stop() })
-	if s.client, err = temporalx.Dial(temporalx.ClientOptions{Address: s.addr}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.client.Close)
-	ek, err := ekycpro.New("http://"+ln.Addr().String(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := workflows.NewWorker(s.client, &activities.Activities{API: ek, WorkDir: filepath.Join(s.dir, "work")}, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	return s
+func newStack(t *testing.T, processingDelay time.Duration) stack {
+	return stack{pipelinetest.New(t, processingDelay)}
 }
 
 // submit writes content to a file, starts its workflow from a copy (the
 // workflow archives its input) and returns the original's path and the id.
-func (s *stack) submit(t *testing.T, name string, content []byte) (string, string) {
-	orig := filepath.Join(s.dir, name)
-	claimed := filepath.Join(s.dir, "processing", name)
+func (s stack) submit(t *testing.T, name string, content []byte) (string, string) {
+	orig := filepath.Join(s.Dir, name)
+	claimed := filepath.Join(s.Dir, "processing", name)
 	os.MkdirAll(filepath.Dir(claimed), 0o755)
 	for _, p := range []string{orig, claimed} {
 		if err := os.WriteFile(p, content, 0o644); err != nil {
@@ -102,20 +44,20 @@ func (s *stack) submit(t *testing.T, name string, content []byte) (string, strin
 	}
 	sum := sha256.Sum256(content)
 	in := workflows.Input{Path: claimed, Name: name, SHA256: hex.EncodeToString(sum[:]), Region: "CH",
-		Formats: []string{"csv"}, OutputDir: filepath.Join(s.dir, "out"),
-		DoneDir: filepath.Join(s.dir, "done"), FailedDir: filepath.Join(s.dir, "failed"), PollInterval: 200 * time.Millisecond}
-	run, _, err := workflows.Start(context.Background(), s.client, in)
+		Formats: []string{"csv"}, OutputDir: filepath.Join(s.Dir, "out"),
+		DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed"), PollInterval: 200 * time.Millisecond}
+	run, _, err := workflows.Start(context.Background(), s.Client, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return orig, run.GetID()
 }
 
-func (s *stack) wait(t *testing.T, id string) workflows.Result {
+func (s stack) wait(t *testing.T, id string) workflows.Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var res workflows.Result
-	if err := s.client.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+	if err := s.Client.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
 		t.Fatalf("workflow %s: %v", id, err)
 	}
 	return res
@@ -147,7 +89,7 @@ func TestTaskConfigErrors(t *testing.T) {
 
 func TestTaskUnreachableTemporal(t *testing.T) {
 	acc(t)
-	addr := freeAddr(t) // nothing listens there
+	addr := pipelinetest.FreeAddr(t) // nothing listens there
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
@@ -164,7 +106,7 @@ func TestTaskReadsFinishedWorkflow(t *testing.T) {
 	acc(t)
 	s := newStack(t, 2*time.Second)
 	file, id := s.submit(t, "numbers.txt", []byte(chNumbers))
-	provider := fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\n", s.addr)
+	provider := fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\n", s.Addr)
 	ds := "data.phonecheck_task.t"
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
@@ -223,7 +165,7 @@ func TestTaskNotFinishedWarns(t *testing.T) {
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{
 			{
-				Config: fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\ndata \"phonecheck_task\" \"t\" { workflow_id = %q }", s.addr, id),
+				Config: fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\ndata \"phonecheck_task\" \"t\" { workflow_id = %q }", s.Addr, id),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("status"), str("running")),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(0)),
@@ -263,7 +205,7 @@ func TestTaskPlanTime100k(t *testing.T) {
 provider "phonecheck" { temporal_address = %q }
 data "phonecheck_task" "t" { file = %q }
 output "rows" { value = length(data.phonecheck_task.t.numbers) }
-`, s.addr, file)), 0o644)
+`, s.Addr, file)), 0o644)
 	plan := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "plan", "-input=false", "-no-color")
 	plan.Dir = work
 	plan.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1")
@@ -286,22 +228,9 @@ output "rows" { value = length(data.phonecheck_task.t.numbers) }
 // and wait = true gives up at timeouts.read with an error naming the stage.
 func TestTaskWaitHonoursTheReadTimeout(t *testing.T) {
 	acc(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{DatabaseFile: filepath.Join(t.TempDir(), "t.db"), FrontendAddress: addr,
-		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr := pipelinetest.FreeAddr(t)
+	dev, c := pipelinetest.Temporal(t, filepath.Join(t.TempDir(), "t.db"), addr)
 	defer dev.Stop()
-	c, err := temporalx.Dial(temporalx.ClientOptions{Address: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer c.Close()
 	sha := strings.Repeat("ab", 32)
 	run, _, err := workflows.Start(context.Background(), c, workflows.Input{Path: "/nowhere/x.txt", Name: "x.txt", SHA256: sha, Formats: []string{"csv"}})

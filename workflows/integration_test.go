@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,142 +15,38 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/phonecheck/phonecheck/activities"
-	"github.com/phonecheck/phonecheck/apiserver"
-	"github.com/phonecheck/phonecheck/ekycpro"
 	"github.com/phonecheck/phonecheck/internal/corpus"
+	"github.com/phonecheck/phonecheck/internal/pipelinetest"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/results"
-	"github.com/phonecheck/phonecheck/temporalx"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
-// stack is a live pipeline: the offline API server, the embedded Temporal
-// server and a worker, each of which a test can stop and start again.
-type stack struct {
-	t        testing.TB
-	dir      string
-	api      *apiserver.Server
-	apiURL   string
-	key      string
-	temporal *temporalx.DevServer
-	addr     string
-	client   client.Client
-	worker   worker.Worker
-}
+type stack struct{ *pipelinetest.Stack }
 
-func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func newStack(t testing.TB, processingDelay time.Duration) *stack {
-	if testing.Short() {
-		t.Skip("integration test: starts Temporal and the API server")
-	}
+func newStack(t testing.TB, processingDelay time.Duration) stack {
 	if b, ok := t.(*testing.B); ok {
 		b.StopTimer()
 		defer b.StartTimer()
 	}
-	s := &stack{t: t, dir: t.TempDir(), key: "test-key-0123456789", addr: freeAddr(t)}
-	api, err := apiserver.New(apiserver.Config{Dir: filepath.Join(s.dir, "api"), Keys: []apiserver.Key{apiserver.NewKey(s.key)}, ProcessingDelay: processingDelay})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go api.Serve(ctx, ln)
-	s.api, s.apiURL = api, "http://"+ln.Addr().String()
-	t.Cleanup(func() { cancel(); api.Close() })
-	s.startTemporal()
-	s.startWorker()
-	t.Cleanup(s.stopAll)
-	return s
+	return stack{pipelinetest.New(t, processingDelay)}
 }
-
-func (s *stack) startTemporal() {
-	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{
-		DatabaseFile: filepath.Join(s.dir, "temporal.db"), FrontendAddress: s.addr,
-		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
-	})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.temporal = dev
-	if s.client, err = temporalx.Dial(temporalx.ClientOptions{Address: s.addr}); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-func (s *stack) startWorker() {
-	api, err := ekycpro.New(s.apiURL, s.key)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.worker = workflows.NewWorker(s.client, &activities.Activities{API: api, WorkDir: filepath.Join(s.dir, "work")}, worker.Options{})
-	if err := s.worker.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-func (s *stack) stopWorker() {
-	if s.worker != nil {
-		s.worker.Stop()
-		s.worker = nil
-	}
-}
-
-func (s *stack) stopTemporal() {
-	s.stopWorker()
-	if s.client != nil {
-		s.client.Close()
-		s.client = nil
-	}
-	if s.temporal != nil {
-		s.temporal.Stop()
-		s.temporal = nil
-	}
-}
-
-func (s *stack) stopAll() { s.stopTemporal() }
 
 // input writes a numbers file into the stack's inbox and returns the workflow input.
-func (s *stack) input(name string, lines int, seed uint64) workflows.Input {
+func (s stack) input(t testing.TB, name string, lines int, seed uint64) workflows.Input {
 	var b bytes.Buffer
 	corpus.New(seed).Write(&b, lines)
-	path := filepath.Join(s.dir, "inbox", name)
+	path := filepath.Join(s.Dir, "inbox", name)
 	os.MkdirAll(filepath.Dir(path), 0o755)
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b.Bytes())
 	return workflows.Input{Path: path, Name: name, SHA256: hex.EncodeToString(sum[:]), Region: corpus.Region,
-		Formats: []string{"csv", "xlsx"}, OutputDir: filepath.Join(s.dir, "out"),
-		DoneDir: filepath.Join(s.dir, "done"), FailedDir: filepath.Join(s.dir, "failed"), PollInterval: 500 * time.Millisecond}
-}
-
-func (s *stack) charges(endpoint string) int {
-	cs, err := s.api.Charges(context.Background(), apiserver.ChargeFilter{})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	n := 0
-	for _, c := range cs {
-		if c.Endpoint == endpoint {
-			n++
-		}
-	}
-	return n
+		Formats: []string{"csv", "xlsx"}, OutputDir: filepath.Join(s.Dir, "out"),
+		DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed"), PollInterval: 500 * time.Millisecond}
 }
 
 // validateCSV is `phonecheck validate` on the same content.
@@ -177,13 +72,13 @@ func waitResult(t testing.TB, c client.Client, id string) workflows.Result {
 
 func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 	s := newStack(t, 0)
-	in := s.input("contacts.txt", 5000, 21)
+	in := s.input(t, "contacts.txt", 5000, 21)
 	content, _ := os.ReadFile(in.Path)
-	run, existing, err := workflows.Start(context.Background(), s.client, in)
+	run, existing, err := workflows.Start(context.Background(), s.Client, in)
 	if err != nil || existing {
 		t.Fatalf("start: %v (existing %v)", err, existing)
 	}
-	res := waitResult(t, s.client, run.GetID())
+	res := waitResult(t, s.Client, run.GetID())
 	got, err := os.ReadFile(res.Outputs["csv"])
 	if err != nil {
 		t.Fatal(err)
@@ -197,24 +92,24 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 	if res.Archived != filepath.Join(in.DoneDir, "contacts.txt") {
 		t.Errorf("archived to %q", res.Archived)
 	}
-	if n := s.charges("tasks"); n != 1 {
+	if n := s.Charges("tasks"); n != 1 {
 		t.Errorf("%d upload charges, want 1", n)
 	}
-	if n := s.charges("gettasks"); n != res.Polls {
+	if n := s.Charges("gettasks"); n != res.Polls {
 		t.Errorf("%d poll charges, workflow counted %d", n, res.Polls)
 	}
 	t.Logf("uploaded %d, folded %d, set aside %d, polls %d", res.Uploaded, res.Folded, res.SetAside, res.Polls)
 	if *updateHistory {
-		saveHistory(t, s.client, run.GetID(), replayHistory)
+		saveHistory(t, s.Client, run.GetID(), replayHistory)
 	}
 
 	// The same content again is the same workflow: no second task.
-	again := s.input("copy-of-contacts.txt", 5000, 21)
-	run2, existing, err := workflows.Start(context.Background(), s.client, again)
+	again := s.input(t, "copy-of-contacts.txt", 5000, 21)
+	run2, existing, err := workflows.Start(context.Background(), s.Client, again)
 	if err != nil || !existing || run2.GetID() != run.GetID() {
 		t.Fatalf("second start: %v, existing %v, id %s", err, existing, run2.GetID())
 	}
-	if n := s.charges("tasks"); n != 1 {
+	if n := s.Charges("tasks"); n != 1 {
 		t.Errorf("%d upload charges after the second start, want 1", n)
 	}
 }
@@ -259,18 +154,18 @@ func waitStage(t *testing.T, c client.Client, id, stage string) {
 
 func TestWorkerStoppedMidPollResumesWithOneUpload(t *testing.T) {
 	s := newStack(t, 400*time.Millisecond) // 400ms per 1000 rows: a few seconds of processing
-	in := s.input("slow.txt", 8000, 22)
+	in := s.input(t, "slow.txt", 8000, 22)
 	content, _ := os.ReadFile(in.Path)
-	run, _, err := workflows.Start(context.Background(), s.client, in)
+	run, _, err := workflows.Start(context.Background(), s.Client, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStage(t, s.client, run.GetID(), workflows.StagePolling)
-	s.stopWorker()
+	waitStage(t, s.Client, run.GetID(), workflows.StagePolling)
+	s.StopWorker()
 	time.Sleep(time.Second)
-	s.startWorker()
-	res := waitResult(t, s.client, run.GetID())
-	if n := s.charges("tasks"); n != 1 {
+	s.StartWorker()
+	res := waitResult(t, s.Client, run.GetID())
+	if n := s.Charges("tasks"); n != 1 {
 		t.Errorf("%d upload charges, want 1", n)
 	}
 	got, _ := os.ReadFile(res.Outputs["csv"])
@@ -281,17 +176,17 @@ func TestWorkerStoppedMidPollResumesWithOneUpload(t *testing.T) {
 
 func TestTemporalRestartedMidPollResumes(t *testing.T) {
 	s := newStack(t, 400*time.Millisecond)
-	in := s.input("restart.txt", 8000, 23)
-	run, _, err := workflows.Start(context.Background(), s.client, in)
+	in := s.input(t, "restart.txt", 8000, 23)
+	run, _, err := workflows.Start(context.Background(), s.Client, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStage(t, s.client, run.GetID(), workflows.StagePolling)
-	s.stopTemporal()
-	s.startTemporal()
-	s.startWorker()
-	res := waitResult(t, s.client, run.GetID())
-	if n := s.charges("tasks"); n != 1 {
+	waitStage(t, s.Client, run.GetID(), workflows.StagePolling)
+	s.StopTemporal()
+	s.StartTemporal()
+	s.StartWorker()
+	res := waitResult(t, s.Client, run.GetID())
+	if n := s.Charges("tasks"); n != 1 {
 		t.Errorf("%d upload charges, want 1", n)
 	}
 	if res.Stage != workflows.StageDone {
@@ -301,13 +196,13 @@ func TestTemporalRestartedMidPollResumes(t *testing.T) {
 
 func TestEmptyFileEndsInFailed(t *testing.T) {
 	s := newStack(t, 0)
-	path := filepath.Join(s.dir, "inbox", "empty.txt")
+	path := filepath.Join(s.Dir, "inbox", "empty.txt")
 	os.MkdirAll(filepath.Dir(path), 0o755)
 	os.WriteFile(path, []byte("\n  \n\n"), 0o644)
 	sum := sha256.Sum256([]byte("\n  \n\n"))
 	in := workflows.Input{Path: path, Name: "empty.txt", SHA256: hex.EncodeToString(sum[:]), Formats: []string{"csv"},
-		OutputDir: filepath.Join(s.dir, "out"), DoneDir: filepath.Join(s.dir, "done"), FailedDir: filepath.Join(s.dir, "failed")}
-	run, _, err := workflows.Start(context.Background(), s.client, in)
+		OutputDir: filepath.Join(s.Dir, "out"), DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed")}
+	run, _, err := workflows.Start(context.Background(), s.Client, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,11 +212,11 @@ func TestEmptyFileEndsInFailed(t *testing.T) {
 	if err == nil {
 		t.Fatal("an empty file succeeded")
 	}
-	reason, rerr := os.ReadFile(filepath.Join(s.dir, "failed", "empty.txt.reason"))
+	reason, rerr := os.ReadFile(filepath.Join(s.Dir, "failed", "empty.txt.reason"))
 	if rerr != nil || !bytes.Contains(reason, []byte("holds no phone numbers")) {
 		t.Fatalf("reason %q, %v (workflow error %v)", reason, rerr, err)
 	}
-	if n := s.charges("tasks"); n != 0 {
+	if n := s.Charges("tasks"); n != 0 {
 		t.Errorf("%d upload charges for an empty file", n)
 	}
 }
@@ -332,14 +227,14 @@ func TestEmptyFileEndsInFailed(t *testing.T) {
 //	go test ./workflows -run '^$' -bench Pipeline -benchtime 1x
 func BenchmarkPipeline1M(b *testing.B) {
 	s := newStack(b, 0)
-	in := s.input("1m.txt", 1_000_000, 1)
+	in := s.input(b, "1m.txt", 1_000_000, 1)
 	b.ResetTimer()
 	start := time.Now()
-	run, _, err := workflows.Start(context.Background(), s.client, in)
+	run, _, err := workflows.Start(context.Background(), s.Client, in)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res := waitResult(b, s.client, run.GetID())
+	res := waitResult(b, s.Client, run.GetID())
 	b.ReportMetric(time.Since(start).Seconds(), "s/file")
 	b.Logf("rows %d, uploaded %d, polls %d", res.Rows, res.Uploaded, res.Polls)
 }
@@ -350,20 +245,20 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 	s := newStack(b, 0)
 	ins := make([]workflows.Input, 1000)
 	for i := range ins {
-		ins[i] = s.input(fmt.Sprintf("f%04d.txt", i), 100, uint64(1000+i))
+		ins[i] = s.input(b, fmt.Sprintf("f%04d.txt", i), 100, uint64(1000+i))
 	}
 	b.ResetTimer()
 	start := time.Now()
 	ids := make([]string, len(ins))
 	for i, in := range ins {
-		run, _, err := workflows.Start(context.Background(), s.client, in)
+		run, _, err := workflows.Start(context.Background(), s.Client, in)
 		if err != nil {
 			b.Fatal(err)
 		}
 		ids[i] = run.GetID()
 	}
 	for _, id := range ids {
-		waitResult(b, s.client, id)
+		waitResult(b, s.Client, id)
 	}
 	total := time.Since(start)
 	b.ReportMetric(total.Seconds(), "s/1000files")

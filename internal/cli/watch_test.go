@@ -4,18 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/internal/pipelinetest"
 	"github.com/phonecheck/phonecheck/watcher"
-	"github.com/phonecheck/phonecheck/workflows"
 )
 
 // TestWatchStartsOneWorkflowPerContent drops 300 files (and copies of some)
@@ -26,23 +23,9 @@ func TestWatchStartsOneWorkflowPerContent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an embedded Temporal server")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
 	dir := t.TempDir()
-	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{DatabaseFile: filepath.Join(dir, "t.db"), FrontendAddress: addr,
-		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev, c := pipelinetest.Temporal(t, filepath.Join(dir, "t.db"), pipelinetest.FreeAddr(t))
 	defer dev.Stop()
-	c, err := temporalx.Dial(temporalx.ClientOptions{Address: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer c.Close()
 
 	inbox := filepath.Join(dir, "inbox")

@@ -1,0 +1,150 @@
+// Package pipelinetest starts a live pipeline for tests: the offline v1 API
+// server, the embedded Temporal server and a worker, each of which a test
+// can stop and start again.
+package pipelinetest
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/phonecheck/phonecheck/activities"
+	"github.com/phonecheck/phonecheck/apiserver"
+	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/temporalx"
+	"github.com/phonecheck/phonecheck/workflows"
+)
+
+// Key is the API key of the stack's offline server.
+const Key = "test-key-0123456789"
+
+// Stack is a live pipeline in a temp directory.
+type Stack struct {
+	t        testing.TB
+	Dir      string
+	API      *apiserver.Server
+	APIURL   string
+	Addr     string // Temporal frontend
+	Temporal *temporalx.DevServer
+	Client   client.Client
+	Worker   worker.Worker
+}
+
+// FreeAddr is a loopback address nothing listens on right now.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// New starts the API server (with processingDelay per 1000 rows), Temporal
+// and a worker; everything stops when the test ends. It skips in -short mode.
+func New(t testing.TB, processingDelay time.Duration) *Stack {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: starts Temporal and the API server")
+	}
+	s := &Stack{t: t, Dir: t.TempDir(), Addr: FreeAddr(t)}
+	api, err := apiserver.New(apiserver.Config{Dir: filepath.Join(s.Dir, "api"), Keys: []apiserver.Key{apiserver.NewKey(Key)}, ProcessingDelay: processingDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go api.Serve(ctx, ln)
+	s.API, s.APIURL = api, "http://"+ln.Addr().String()
+	t.Cleanup(func() { cancel(); api.Close() })
+	s.StartTemporal()
+	s.StartWorker()
+	t.Cleanup(s.StopTemporal)
+	return s
+}
+
+// StartTemporal starts the embedded server on the stack's database and dials it.
+func (s *Stack) StartTemporal() {
+	s.Temporal, s.Client = Temporal(s.t, filepath.Join(s.Dir, "temporal.db"), s.Addr)
+}
+
+// Temporal starts an embedded server on db and addr with a client, for tests
+// that need no worker; the caller stops both (StopTemporal does for a Stack).
+func Temporal(t testing.TB, db, addr string) (*temporalx.DevServer, client.Client) {
+	t.Helper()
+	dev, err := temporalx.StartDevServer(temporalx.DevServerOptions{DatabaseFile: db, FrontendAddress: addr,
+		SearchAttributes: map[string]enumspb.IndexedValueType{workflows.StageSearchAttribute: enumspb.INDEXED_VALUE_TYPE_KEYWORD}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := temporalx.Dial(temporalx.ClientOptions{Address: addr})
+	if err != nil {
+		dev.Stop()
+		t.Fatal(err)
+	}
+	return dev, c
+}
+
+// StartWorker starts a worker whose activities call the stack's API server.
+func (s *Stack) StartWorker() {
+	api, err := ekycpro.New(s.APIURL, Key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.Worker = workflows.NewWorker(s.Client, &activities.Activities{API: api, WorkDir: filepath.Join(s.Dir, "work")}, worker.Options{})
+	if err := s.Worker.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// StopWorker stops the worker, as a crash of the worker process would.
+func (s *Stack) StopWorker() {
+	if s.Worker != nil {
+		s.Worker.Stop()
+		s.Worker = nil
+	}
+}
+
+// StopTemporal stops the worker, the client and the server; the database stays.
+func (s *Stack) StopTemporal() {
+	s.StopWorker()
+	if s.Client != nil {
+		s.Client.Close()
+		s.Client = nil
+	}
+	if s.Temporal != nil {
+		s.Temporal.Stop()
+		s.Temporal = nil
+	}
+}
+
+// Charges counts the server's ledger rows for an endpoint ("tasks", "gettasks").
+func (s *Stack) Charges(endpoint string) int {
+	cs, err := s.API.Charges(context.Background(), apiserver.ChargeFilter{Endpoint: endpoint})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return len(cs)
+}
+
+// Wait waits for a workflow's result.
+func (s *Stack) Wait(id string) workflows.Result {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var res workflows.Result
+	if err := s.Client.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+		s.t.Fatalf("workflow %s: %v", id, err)
+	}
+	return res
+}
