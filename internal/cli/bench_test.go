@@ -26,14 +26,17 @@ func BenchmarkValidate1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	out := filepath.Join(b.TempDir(), "out.csv")
-	b.ResetTimer()
-	for range b.N {
-		if code := Main([]string{"validate", "-q", "--region", corpus.Region, "-o", out, in}, IO{Err: io.Discard}); code != 0 {
-			b.Fatalf("exit %d", code)
-		}
+	for _, format := range []string{"csv", "jsonl", "xlsx"} {
+		b.Run(format, func(b *testing.B) {
+			out := filepath.Join(b.TempDir(), "out."+format)
+			for range b.N {
+				if code := Main([]string{"validate", "-q", "--region", corpus.Region, "-o", out, in}, IO{Err: io.Discard}); code != 0 {
+					b.Fatalf("exit %d", code)
+				}
+			}
+			b.ReportMetric(1e6*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
 	}
-	b.ReportMetric(1e6*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
 
 // BenchmarkValidate1MBaseline is the plain single-threaded loop of nyaruka
