@@ -243,7 +243,11 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && !m.Wait.ValueBool() {
 		m.Status = types.StringValue(statusName(status))
 		var p workflows.Progress
-		if v, qerr := c.QueryWorkflow(ctx, id, "", "progress"); qerr != nil || v.Get(&p) != nil {
+		// A query needs a worker; without one it would wait out the read timeout.
+		qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
+		v, qerr := c.QueryWorkflow(qctx, id, "", "progress")
+		qcancel()
+		if qerr != nil || v.Get(&p) != nil {
 			resp.Diagnostics.AddWarning("phonecheck task not finished",
 				fmt.Sprintf("Workflow %s is still running, and its progress is unavailable (%v): is a worker running? numbers stays empty until it completes; set wait = true to wait up to timeouts.read.", id, qerr))
 		} else {

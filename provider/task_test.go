@@ -156,25 +156,6 @@ func TestTaskReadsFinishedWorkflow(t *testing.T) {
 	})
 }
 
-func TestTaskNotFinishedWarns(t *testing.T) {
-	acc(t)
-	s := newStack(t, time.Hour)
-	_, id := s.submit(t, "slow.txt", []byte(chNumbers))
-	ds := "data.phonecheck_task.t"
-	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		Steps: []resource.TestStep{
-			{
-				Config: fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\ndata \"phonecheck_task\" \"t\" { workflow_id = %q }", s.Addr, id),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(ds, tfjsonpath.New("status"), str("running")),
-					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(0)),
-				},
-			},
-		},
-	})
-}
-
 // TestTaskPlanTime100k measures what a user sees: `terraform plan` with
 // the provider binary (through dev_overrides) reading a finished task of
 // 100,000 lines.
@@ -224,19 +205,40 @@ output "rows" { value = length(data.phonecheck_task.t.numbers) }
 	}
 }
 
-// TestTaskWaitHonoursTheReadTimeout: with no worker the workflow never moves,
-// and wait = true gives up at timeouts.read with an error naming the stage.
-func TestTaskWaitHonoursTheReadTimeout(t *testing.T) {
-	acc(t)
-	addr := pipelinetest.FreeAddr(t)
+// runningTask starts a workflow on a server with no worker: it stays
+// running, which is what the unfinished-task cases need.
+func runningTask(t *testing.T) (addr, id string) {
+	addr = pipelinetest.FreeAddr(t)
 	dev, c := pipelinetest.Temporal(t, filepath.Join(t.TempDir(), "t.db"), addr)
-	defer dev.Stop()
-	defer c.Close()
-	sha := strings.Repeat("ab", 32)
-	run, _, err := workflows.Start(context.Background(), c, workflows.Input{Path: "/nowhere/x.txt", Name: "x.txt", SHA256: sha, Formats: []string{"csv"}})
+	t.Cleanup(func() { c.Close(); dev.Stop() })
+	run, _, err := workflows.Start(context.Background(), c, workflows.Input{Path: "/nowhere/x.txt", Name: "x.txt", SHA256: strings.Repeat("ab", 32), Formats: []string{"csv"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return addr, run.GetID()
+}
+
+func TestTaskNotFinishedWarns(t *testing.T) {
+	acc(t)
+	addr, id := runningTask(t)
+	ds := "data.phonecheck_task.t"
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"phonecheck\" { temporal_address = %q }\ndata \"phonecheck_task\" \"t\" { workflow_id = %q }", addr, id),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("status"), str("running")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(0)),
+			},
+		}},
+	})
+}
+
+// TestTaskWaitHonoursTheReadTimeout: the workflow never moves, and
+// wait = true gives up at timeouts.read with an error naming the stage.
+func TestTaskWaitHonoursTheReadTimeout(t *testing.T) {
+	acc(t)
+	addr, id := runningTask(t)
 	started := time.Now()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
@@ -246,7 +248,7 @@ data "phonecheck_task" "t" {
   workflow_id = %q
   wait        = true
   timeouts    = { read = "2s" }
-}`, addr, run.GetID()),
+}`, addr, id),
 			ExpectError: regexp.MustCompile(`Timed out waiting for the phonecheck task(.|\n)*Raise timeouts.read`),
 		}},
 	})
