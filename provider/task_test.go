@@ -200,8 +200,11 @@ output "rows" { value = length(data.phonecheck_task.t.numbers) }
 		t.Fatalf("plan output lacks %q:\n%s", want, out)
 	}
 	t.Logf("terraform plan reading a task of %d rows took %s", res.Rows, elapsed.Round(time.Millisecond))
-	if elapsed > 30*time.Second {
-		t.Errorf("terraform plan of %d rows took %s, over 30 s", res.Rows, elapsed)
+	// About 20 s on a quiet machine (the README's figure); CI runs other
+	// test binaries beside this one, so the ceiling that fails the test is
+	// higher. Set attributes or per-row conversions take minutes.
+	if elapsed > 60*time.Second {
+		t.Errorf("terraform plan of %d rows took %s, over 60 s", res.Rows, elapsed)
 	}
 }
 
