@@ -254,6 +254,16 @@ func workflowCommand(name string, args []string, stdio IO) (id string, c client.
 	return id, c, *jsonFlag, -1
 }
 
+// describe is DescribeWorkflowExecution with a message for an unknown id.
+func describe(ctx context.Context, c client.Client, id string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil, fmt.Errorf("no workflow %s: submit the file first, or check --temporal-address", id)
+	}
+	return desc, err
+}
+
 func runStatus(args []string, stdio IO) int {
 	const name = "status"
 	id, c, asJSON, code := workflowCommand(name, args, stdio)
@@ -262,11 +272,7 @@ func runStatus(args []string, stdio IO) int {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return runError(stdio, name, fmt.Errorf("no workflow %s", id), "submit the file first")
-	}
+	desc, err := describe(ctx, c, id)
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
@@ -360,7 +366,7 @@ func runResults(args []string, stdio IO) int {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	desc, err := describe(ctx, c, id)
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +84,25 @@ func TestWatchStartsOneWorkflowPerContent(t *testing.T) {
 	dups, _ := filepath.Glob(filepath.Join(folders[0].DoneDir(), "*.duplicate"))
 	if len(dups) != copies {
 		t.Errorf("%d .duplicate notes, want %d", len(dups), copies)
+	}
+}
+
+// TestStatusAndResultsOfAnUnknownFile: both commands name the missing
+// workflow and say what to do, instead of passing on Temporal's error.
+func TestStatusAndResultsOfAnUnknownFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded Temporal server")
+	}
+	addr := pipelinetest.FreeAddr(t)
+	dev, c := pipelinetest.Temporal(t, filepath.Join(t.TempDir(), "t.db"), addr)
+	defer dev.Stop()
+	defer c.Close()
+	file := filepath.Join(t.TempDir(), "never-submitted.txt")
+	os.WriteFile(file, []byte("+41446681800\n"), 0o644)
+	for _, cmd := range []string{"status", "results"} {
+		code, _, errs := run(t, "", cmd, "--temporal-address", addr, file)
+		if code != ExitError || !strings.Contains(errs, "no workflow phonecheck-") || !strings.Contains(errs, "submit the file first") {
+			t.Errorf("%s: exit %d, %q", cmd, code, errs)
+		}
 	}
 }
