@@ -76,8 +76,14 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 	sqlConf := &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: opt.DatabaseFile,
-		// WAL lets the history and visibility stores read while one writes.
-		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal", "_synchronous": "normal"},
+		// The plugin passes every attribute but a few URI parameters on as
+		// "PRAGMA key=value" (unknown pragmas are silently ignored, so the
+		// names must be exact). WAL with synchronous=normal commits without
+		// an fsync each (a commit survives a killed process, the last ones
+		// may not survive a power cut); without it every transaction of the
+		// one shared connection waited for the disk.
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal",
+			"busy_timeout": "10000", "cache_size": "-65536", "temp_store": "memory"},
 	}
 	if err := os.MkdirAll(filepath.Dir(opt.DatabaseFile), 0o755); err != nil {
 		return nil, fmt.Errorf("temporalx: %w", err)

@@ -2,6 +2,7 @@ package temporalx
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	_ "modernc.org/sqlite"
 )
 
 func freeAddr(t *testing.T) string {
@@ -21,6 +23,20 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+func journalMode(t *testing.T, file string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+file+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	return mode
 }
 
 func sleeper(ctx workflow.Context, d time.Duration) (string, error) {
@@ -44,6 +60,11 @@ func TestDevServerKeepsWorkflowsAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("server started in %v", time.Since(start))
+	// The pragmas reach SQLite only under their exact names; a misspelt one
+	// is ignored without a word, and each commit waits for an fsync.
+	if mode := journalMode(t, db); mode != "wal" {
+		t.Errorf("journal_mode %q, want wal", mode)
+	}
 	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger{}})
 	if err != nil {
 		t.Fatal(err)
