@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func (s stack) input(t testing.TB, name string, lines int, seed uint64) workflow
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b.Bytes())
-	return workflows.Input{Path: path, Name: name, SHA256: hex.EncodeToString(sum[:]), Region: corpus.Region,
+	return workflows.Input{Path: path, Name: name, SHA256: hex.EncodeToString(sum[:]), Size: int64(b.Len()), Region: corpus.Region,
 		Formats: []string{"csv", "xlsx"}, OutputDir: filepath.Join(s.Dir, "out"),
 		DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed"), PollInterval: 500 * time.Millisecond}
 }
@@ -70,54 +71,87 @@ func waitResult(t testing.TB, c client.Client, id string) workflows.Result {
 	return res
 }
 
+// TestFileThroughThePipelineEqualsValidate runs a file through the live
+// stack twice: small, with local steps, and as if large, every step an
+// activity. Both give validate's CSV with one upload charge.
 func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 	s := newStack(t, 0)
-	in := s.input(t, "contacts.txt", 5000, 21)
-	content, _ := os.ReadFile(in.Path)
-	run, existing, err := workflows.Start(context.Background(), s.Client, in)
-	if err != nil || existing {
-		t.Fatalf("start: %v (existing %v)", err, existing)
-	}
-	res := waitResult(t, s.Client, run.GetID())
-	got, err := os.ReadFile(res.Outputs["csv"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := validateCSV(t, content, in.Region); !bytes.Equal(got, want) {
-		t.Fatalf("pipeline CSV differs from validate (%d vs %d bytes)", len(got), len(want))
-	}
-	if _, err := os.Stat(res.Outputs["xlsx"]); err != nil {
-		t.Fatal(err)
-	}
-	if res.Archived != filepath.Join(in.DoneDir, "contacts.txt") {
-		t.Errorf("archived to %q", res.Archived)
-	}
-	if n := s.Charges("tasks"); n != 1 {
-		t.Errorf("%d upload charges, want 1", n)
-	}
-	if n := s.Charges("gettasks"); n != res.Polls {
-		t.Errorf("%d poll charges, workflow counted %d", n, res.Polls)
-	}
-	t.Logf("uploaded %d, folded %d, set aside %d, polls %d", res.Uploaded, res.Folded, res.SetAside, res.Polls)
-	if *updateHistory {
-		saveHistory(t, s.Client, run.GetID(), replayHistory)
-	}
+	for _, mode := range []struct {
+		name     string
+		size     int64 // 0: the file's own
+		history  string
+		activity int // activities scheduled
+	}{
+		{"local-steps", 0, "testdata/history_local.json", 1},
+		{"activities", workflows.LocalStepMaxBytes + 1, "testdata/history_activities.json", 0},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			in := s.input(t, mode.name+".txt", 5000, 21+uint64(len(mode.name)))
+			if mode.size > 0 {
+				in.Size = mode.size
+			}
+			content, _ := os.ReadFile(in.Path)
+			before, beforePolls := s.Charges("tasks"), s.Charges("gettasks")
+			run, existing, err := workflows.Start(context.Background(), s.Client, in)
+			if err != nil || existing {
+				t.Fatalf("start: %v (existing %v)", err, existing)
+			}
+			res := waitResult(t, s.Client, run.GetID())
+			got, err := os.ReadFile(res.Outputs["csv"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := validateCSV(t, content, in.Region); !bytes.Equal(got, want) {
+				t.Fatalf("pipeline CSV differs from validate (%d vs %d bytes)", len(got), len(want))
+			}
+			if _, err := os.Stat(res.Outputs["xlsx"]); err != nil {
+				t.Fatal(err)
+			}
+			if res.Archived != filepath.Join(in.DoneDir, in.Name) {
+				t.Errorf("archived to %q", res.Archived)
+			}
+			if n := s.Charges("tasks") - before; n != 1 {
+				t.Errorf("%d upload charges, want 1", n)
+			}
+			if n := s.Charges("gettasks") - beforePolls; n != res.Polls {
+				t.Errorf("%d poll charges, workflow counted %d", n, res.Polls)
+			}
+			events := historyEvents(t, s.Client, run.GetID())
+			scheduled := 0
+			for _, e := range events.Events {
+				if e.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
+					scheduled++
+				}
+			}
+			if mode.activity > 0 && scheduled != mode.activity {
+				t.Errorf("%d activities scheduled, want %d (the upload; the rest local)", scheduled, mode.activity)
+			}
+			if mode.activity == 0 && scheduled < 8 {
+				t.Errorf("%d activities scheduled, want every step", scheduled)
+			}
+			t.Logf("uploaded %d, folded %d, set aside %d, polls %d, %d history events, %d activities",
+				res.Uploaded, res.Folded, res.SetAside, res.Polls, len(events.Events), scheduled)
+			if *updateHistory {
+				saveHistory(t, events, mode.history)
+			}
 
-	// The same content again is the same workflow: no second task.
-	again := s.input(t, "copy-of-contacts.txt", 5000, 21)
-	run2, existing, err := workflows.Start(context.Background(), s.Client, again)
-	if err != nil || !existing || run2.GetID() != run.GetID() {
-		t.Fatalf("second start: %v, existing %v, id %s", err, existing, run2.GetID())
-	}
-	if n := s.Charges("tasks"); n != 1 {
-		t.Errorf("%d upload charges after the second start, want 1", n)
+			// The same content again is the same workflow: no second task.
+			again := s.input(t, "copy-of-"+mode.name+".txt", 5000, 21+uint64(len(mode.name)))
+			run2, existing, err := workflows.Start(context.Background(), s.Client, again)
+			if err != nil || !existing || run2.GetID() != run.GetID() {
+				t.Fatalf("second start: %v, existing %v, id %s", err, existing, run2.GetID())
+			}
+			if n := s.Charges("tasks") - before; n != 1 {
+				t.Errorf("%d upload charges after the second start, want 1", n)
+			}
+		})
 	}
 }
 
-var updateHistory = flag.Bool("update-history", false, "rewrite "+replayHistory+" from a live run")
+var updateHistory = flag.Bool("update-history", false, "rewrite the current version's testdata/history_*.json from live runs")
 
-// saveHistory writes a workflow's history as JSON for the replay test.
-func saveHistory(t *testing.T, c client.Client, id, path string) {
+// historyEvents reads a workflow's whole history.
+func historyEvents(t *testing.T, c client.Client, id string) *historypb.History {
 	var h historypb.History
 	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -127,7 +161,12 @@ func saveHistory(t *testing.T, c client.Client, id, path string) {
 		}
 		h.Events = append(h.Events, e)
 	}
-	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	return &h
+}
+
+// saveHistory writes a workflow's history as JSON for the replay test.
+func saveHistory(t *testing.T, h *historypb.History, path string) {
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +282,11 @@ func BenchmarkPipeline1M(b *testing.B) {
 // waits for all of them: the per-workflow overhead.
 func BenchmarkPipeline1000Files(b *testing.B) {
 	s := newStack(b, 0)
-	ins := make([]workflows.Input, 1000)
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("PHONECHECK_BENCH_FILES")); err == nil && v > 0 {
+		n = v // a shorter run while tuning; the README's figure is 1,000
+	}
+	ins := make([]workflows.Input, n)
 	for i := range ins {
 		ins[i] = s.input(b, fmt.Sprintf("f%04d.txt", i), 100, uint64(1000+i))
 	}
@@ -257,10 +300,12 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 		}
 		ids[i] = run.GetID()
 	}
+	polls := 0
 	for _, id := range ids {
-		waitResult(b, s.Client, id)
+		polls += waitResult(b, s.Client, id).Polls
 	}
 	total := time.Since(start)
+	b.ReportMetric(float64(polls)/float64(len(ids)), "polls/file")
 	b.ReportMetric(total.Seconds(), "s/1000files")
 	b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
 }

@@ -33,6 +33,7 @@ type Input struct {
 	Path      string   `json:"path"`       // the claimed input file
 	Name      string   `json:"name"`       // the file's original name, for outputs
 	SHA256    string   `json:"sha256"`     // of the file's content
+	Size      int64    `json:"size"`       // of the file in bytes (0 if unknown): small files run local steps
 	Region    string   `json:"region"`     // default region for national numbers ("" for none)
 	Formats   []string `json:"formats"`    // export formats: csv, xlsx, jsonl
 	OutputDir string   `json:"output_dir"` // outputs go to <OutputDir>/<name>-<shorthash>/

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/phonecheck/phonecheck/activities"
@@ -46,6 +47,8 @@ func Start(ctx context.Context, c client.Client, in Input) (run client.WorkflowR
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		Memo:                                     map[string]any{"file": in.Name}, // for list; names, never numbers
+		// Searchable from the start, before any worker has picked it up.
+		TypedSearchAttributes: temporal.NewSearchAttributes(stageKey.ValueSet(StagePreparing)),
 	}, ProcessFile, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

@@ -20,12 +20,28 @@ var a *activities.Activities
 
 var stageKey = temporal.NewSearchAttributeKeyKeyword(StageSearchAttribute)
 
+// changeLocalSteps is the workflow.GetVersion change id of local steps:
+// histories from before it replay with every step an activity.
+const changeLocalSteps = "local-steps"
+
+// LocalStepMaxBytes is the largest input whose steps run as local
+// activities, all but the billed upload: a small file then costs a third of
+// the history events and a tenth of the task dispatches, which is what bounds
+// a burst of small files on one server. Larger files keep activities, which
+// heartbeat and can move to another worker midway.
+const LocalStepMaxBytes = 2 << 20
+
 // state is the workflow's own record, answered by the progress query.
 type state struct {
 	Progress
 	started time.Time
 	stages  map[string]float64
 	mark    time.Time
+	// eager publishes every stage as it is entered; otherwise only the
+	// stages that wait (publish), since a stage entered and left within one
+	// workflow task is never seen by visibility, only paid for.
+	eager     bool
+	published string
 }
 
 func (s *state) enter(ctx workflow.Context, stage string) {
@@ -34,39 +50,66 @@ func (s *state) enter(ctx workflow.Context, stage string) {
 		s.stages[s.Stage] += now.Sub(s.mark).Seconds()
 	}
 	s.Stage, s.mark = stage, now
-	// The stage is searchable; it holds no number and no key.
-	_ = workflow.UpsertTypedSearchAttributes(ctx, stageKey.ValueSet(stage))
+	if s.eager {
+		s.publish(ctx)
+	}
+}
+
+// publish makes the current stage searchable; it holds no number and no key.
+func (s *state) publish(ctx workflow.Context) {
+	if s.published != s.Stage {
+		s.published = s.Stage
+		_ = workflow.UpsertTypedSearchAttributes(ctx, stageKey.ValueSet(s.Stage))
+	}
+}
+
+// steps runs the pipeline's steps as activities or, for small files, as
+// local activities in the worker that runs the workflow.
+type steps struct{ local bool }
+
+func (s steps) run(ctx workflow.Context, opts workflow.ActivityOptions, fn, arg any) workflow.Future {
+	if s.local {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: opts.StartToCloseTimeout, RetryPolicy: opts.RetryPolicy,
+		}), fn, arg)
+	}
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, arg)
 }
 
 // ProcessFile validates one file: prepare, upload once, poll, download,
 // join, export in parallel, archive.
 func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
-	st := &state{started: workflow.Now(ctx), stages: map[string]float64{}}
+	st := &state{started: workflow.Now(ctx), stages: map[string]float64{}, eager: true}
 	if err := workflow.SetQueryHandler(ctx, "progress", func() (Progress, error) { return st.Progress, nil }); err != nil {
 		return nil, err
 	}
-	res, err := run(ctx, in, st)
+	var do steps
+	if workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) >= 1 {
+		do.local = in.Size > 0 && in.Size <= LocalStepMaxBytes
+		st.eager = !do.local
+	}
+	res, err := run(ctx, in, st, do)
 	if err == nil {
 		return res, nil
 	}
 	// Whatever failed, the input leaves the pipeline with a reason.
 	st.Error = err.Error()
 	st.enter(ctx, StageArchiving)
-	archiveCtx := workflow.WithActivityOptions(ctx, ioOptions(time.Minute))
 	var archived string
-	if aerr := workflow.ExecuteActivity(archiveCtx, a.Archive, activities.ArchiveInput{
+	if aerr := do.run(ctx, ioOptions(time.Minute), a.Archive, activities.ArchiveInput{
 		Path: in.Path, SHA256: in.SHA256, Dir: in.FailedDir, Reason: failureReason(err),
 	}).Get(ctx, &archived); aerr != nil {
 		workflow.GetLogger(ctx).Error("archiving the failed input", "error", aerr)
 	}
 	st.enter(ctx, StageFailed)
+	st.publish(ctx)
 	return nil, temporal.NewNonRetryableApplicationError(st.Error, "PhonecheckFailed", err)
 }
 
-func run(ctx workflow.Context, in Input, st *state) (*Result, error) {
+func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
 	st.enter(ctx, StagePreparing)
 	var prep activities.PrepareResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ioOptions(30*time.Minute)), a.Prepare,
+	if err := do.run(ctx, ioOptions(30*time.Minute), a.Prepare,
 		activities.PrepareInput{Path: in.Path, SHA256: in.SHA256, Region: in.Region}).Get(ctx, &prep); err != nil {
 		return nil, err
 	}
@@ -75,6 +118,9 @@ func run(ctx workflow.Context, in Input, st *state) (*Result, error) {
 	var zipPath string
 	if prep.Uploaded > 0 {
 		st.enter(ctx, StageUploading)
+		st.publish(ctx)
+		// The billed upload is always an activity: its heartbeat details
+		// record the task id where any worker that retries it finds them.
 		var up activities.UploadResult
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, apiOptions(30*time.Minute)), a.Upload,
 			activities.UploadInput{SHA256: in.SHA256, UploadPath: prep.UploadPath, Name: in.Name}).Get(ctx, &up); err != nil {
@@ -83,13 +129,14 @@ func run(ctx workflow.Context, in Input, st *state) (*Result, error) {
 		st.TaskID, st.Total = up.TaskID, up.Total
 
 		st.enter(ctx, StagePolling)
-		if err := poll(ctx, in, st); err != nil {
+		st.publish(ctx)
+		if err := poll(ctx, in, st, do); err != nil {
 			return nil, err
 		}
 
 		st.enter(ctx, StageDownloading)
 		var dl activities.DownloadResult
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, apiOptions(30*time.Minute)), a.Download,
+		if err := do.run(ctx, apiOptions(30*time.Minute), a.Download,
 			activities.DownloadInput{SHA256: in.SHA256, TaskID: st.TaskID}).Get(ctx, &dl); err != nil {
 			return nil, err
 		}
@@ -98,17 +145,16 @@ func run(ctx workflow.Context, in Input, st *state) (*Result, error) {
 
 	st.enter(ctx, StageJoining)
 	var joined activities.JoinResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ioOptions(30*time.Minute)), a.Join,
+	if err := do.run(ctx, ioOptions(30*time.Minute), a.Join,
 		activities.JoinInput{SHA256: in.SHA256, LocalPath: prep.LocalPath, ZipPath: zipPath, TaskID: st.TaskID}).Get(ctx, &joined); err != nil {
 		return nil, err
 	}
 
 	st.enter(ctx, StageExporting)
 	outDir := filepath.Join(in.OutputDir, OutputName(in.Name, in.SHA256))
-	exportCtx := workflow.WithActivityOptions(ctx, ioOptions(30*time.Minute))
 	futures := make([]workflow.Future, len(in.Formats))
 	for i, f := range in.Formats { // the exports run in parallel
-		futures[i] = workflow.ExecuteActivity(exportCtx, a.Export, activities.ExportInput{RowsPath: joined.RowsPath, Format: f, OutputDir: outDir})
+		futures[i] = do.run(ctx, ioOptions(30*time.Minute), a.Export, activities.ExportInput{RowsPath: joined.RowsPath, Format: f, OutputDir: outDir})
 	}
 	outputs := map[string]string{}
 	for i, fut := range futures {
@@ -128,30 +174,29 @@ func run(ctx workflow.Context, in Input, st *state) (*Result, error) {
 		ByPhoneCheck: joined.ByPhoneCheck, ByReason: joined.ByReason, ByType: joined.ByType, ByRegion: joined.ByRegion,
 		Outputs: outputs, StartedAt: st.started, FinishedAt: now, StageSeconds: st.stages,
 	}
-	ioCtx := workflow.WithActivityOptions(ctx, ioOptions(time.Minute))
 	var summaryPath string
-	if err := workflow.ExecuteActivity(ioCtx, a.WriteSummary, activities.SummaryInput{OutputDir: outDir, Summary: sum}).Get(ctx, &summaryPath); err != nil {
+	if err := do.run(ctx, ioOptions(time.Minute), a.WriteSummary, activities.SummaryInput{OutputDir: outDir, Summary: sum}).Get(ctx, &summaryPath); err != nil {
 		return nil, err
 	}
 	var archived string
-	if err := workflow.ExecuteActivity(ioCtx, a.Archive, activities.ArchiveInput{
+	if err := do.run(ctx, ioOptions(time.Minute), a.Archive, activities.ArchiveInput{
 		Path: in.Path, SHA256: in.SHA256, Dir: in.DoneDir, WorkDir: prep.WorkDir}).Get(ctx, &archived); err != nil {
 		return nil, err
 	}
 	st.enter(ctx, StageDone)
+	st.publish(ctx)
 	return &Result{Progress: st.Progress, OutputDir: outDir, Outputs: outputs, Summary: summaryPath, Archived: archived,
 		Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}, nil
 }
 
 // poll asks gettasks until the task is exported, waiting on durable timers
 // whose length adapts to the task's progress: every poll is billed.
-func poll(ctx workflow.Context, in Input, st *state) error {
+func poll(ctx workflow.Context, in Input, st *state, do steps) error {
 	b := newBackoff(in.PollInterval, in.MaxPollInterval)
 	deadline := workflow.Now(ctx).Add(orDefault(in.Deadline, 24*time.Hour))
-	pollCtx := workflow.WithActivityOptions(ctx, apiOptions(2*time.Minute))
 	for {
 		var ts activities.TaskStatus
-		if err := workflow.ExecuteActivity(pollCtx, a.Poll, activities.PollInput{SHA256: in.SHA256, TaskID: st.TaskID}).Get(ctx, &ts); err != nil {
+		if err := do.run(ctx, apiOptions(2*time.Minute), a.Poll, activities.PollInput{SHA256: in.SHA256, TaskID: st.TaskID}).Get(ctx, &ts); err != nil {
 			return err
 		}
 		st.Polls++

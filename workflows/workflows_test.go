@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,18 @@ const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 func testInput() Input {
 	return Input{Path: "/in/processing/numbers.txt", Name: "numbers.txt", SHA256: sha, Region: "CH",
 		Formats: []string{"csv", "xlsx"}, OutputDir: "/out", DoneDir: "/in/done", FailedDir: "/in/failed"}
+}
+
+// bothSizes runs a test on a large input (every step an activity) and on a
+// small one (local steps): the workflow must behave the same.
+func bothSizes(t *testing.T, test func(*testing.T, Input)) {
+	for _, size := range []int64{LocalStepMaxBytes + 1, 1000} {
+		t.Run(fmt.Sprintf("size=%d", size), func(t *testing.T) {
+			in := testInput()
+			in.Size = size
+			test(t, in)
+		})
+	}
 }
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
@@ -52,7 +65,9 @@ func okStepsAfterPrepare(env *testsuite.TestWorkflowEnvironment) {
 		})
 }
 
-func TestProcessFileHappyPath(t *testing.T) {
+func TestProcessFileHappyPath(t *testing.T) { bothSizes(t, testProcessFileHappyPath) }
+
+func testProcessFileHappyPath(t *testing.T, in Input) {
 	env := newEnv(t)
 	okSteps(env)
 	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil).Once()
@@ -60,7 +75,7 @@ func TestProcessFileHappyPath(t *testing.T) {
 	for _, s := range statuses {
 		env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(s, nil).Once()
 	}
-	env.ExecuteWorkflow(ProcessFile, testInput())
+	env.ExecuteWorkflow(ProcessFile, in)
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	var res Result
@@ -77,6 +92,10 @@ func TestProcessFileHappyPath(t *testing.T) {
 // TestUploadRunsOnceWhenLaterStepsFail: every later step fails and retries,
 // and the billed upload still runs once.
 func TestUploadRunsOnceWhenLaterStepsFail(t *testing.T) {
+	bothSizes(t, testUploadRunsOnceWhenLaterStepsFail)
+}
+
+func testUploadRunsOnceWhenLaterStepsFail(t *testing.T, in Input) {
 	env := newEnv(t)
 	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(prepared, nil)
 	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil).Once()
@@ -90,7 +109,7 @@ func TestUploadRunsOnceWhenLaterStepsFail(t *testing.T) {
 	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{Path: "/out/x"}, nil)
 	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/s.json", nil)
 	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return("/in/done/numbers.txt", nil)
-	env.ExecuteWorkflow(ProcessFile, testInput())
+	env.ExecuteWorkflow(ProcessFile, in)
 	require.NoError(t, env.GetWorkflowError())
 	env.AssertNumberOfCalls(t, "Upload", 1)
 	env.AssertNumberOfCalls(t, "Poll", 3)
@@ -98,7 +117,9 @@ func TestUploadRunsOnceWhenLaterStepsFail(t *testing.T) {
 
 // TestPollBacksOffUntilTheDeadline: a task that never moves is polled with
 // doubling waits up to the maximum, and the workflow gives up at the deadline.
-func TestPollBacksOffUntilTheDeadline(t *testing.T) {
+func TestPollBacksOffUntilTheDeadline(t *testing.T) { bothSizes(t, testPollBacksOffUntilTheDeadline) }
+
+func testPollBacksOffUntilTheDeadline(t *testing.T, in Input) {
 	env := newEnv(t)
 	okSteps(env)
 	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
@@ -108,7 +129,6 @@ func TestPollBacksOffUntilTheDeadline(t *testing.T) {
 			pollTimes = append(pollTimes, env.Now())
 			return activities.TaskStatus{Status: "pending", Total: 6}, nil
 		})
-	in := testInput()
 	in.PollInterval, in.MaxPollInterval, in.Deadline = 2*time.Second, 30*time.Second, 5*time.Minute
 	env.ExecuteWorkflow(ProcessFile, in)
 	err := env.GetWorkflowError()
@@ -140,12 +160,14 @@ func TestPollAimsAtTheEstimatedEnd(t *testing.T) {
 	require.Equal(t, time.Minute, d)
 }
 
-func TestBadInputIsArchivedAsFailed(t *testing.T) {
+func TestBadInputIsArchivedAsFailed(t *testing.T) { bothSizes(t, testBadInputIsArchivedAsFailed) }
+
+func testBadInputIsArchivedAsFailed(t *testing.T, in Input) {
 	env := newEnv(t)
 	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(activities.PrepareResult{},
 		temporal.NewNonRetryableApplicationError("numbers.txt holds no phone numbers", activities.ErrBadInput, nil)).Once()
 	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return("/in/failed/numbers.txt", nil).Once()
-	env.ExecuteWorkflow(ProcessFile, testInput())
+	env.ExecuteWorkflow(ProcessFile, in)
 	err := env.GetWorkflowError()
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "holds no phone numbers")
@@ -156,17 +178,23 @@ func TestBadInputIsArchivedAsFailed(t *testing.T) {
 }
 
 func TestNothingToUploadSkipsTheService(t *testing.T) {
+	bothSizes(t, testNothingToUploadSkipsTheService)
+}
+
+func testNothingToUploadSkipsTheService(t *testing.T, in Input) {
 	env := newEnv(t)
 	okStepsAfterPrepare(env)
 	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(activities.PrepareResult{LocalPath: "/w/l.csv", Lines: 3, Rows: 3, SetAside: 3}, nil)
-	env.ExecuteWorkflow(ProcessFile, testInput())
+	env.ExecuteWorkflow(ProcessFile, in)
 	require.NoError(t, env.GetWorkflowError())
 	env.AssertNotCalled(t, "Upload", mock.Anything, mock.Anything)
 	env.AssertNotCalled(t, "Poll", mock.Anything, mock.Anything)
 	env.AssertNotCalled(t, "Download", mock.Anything, mock.Anything)
 }
 
-func TestProgressQuery(t *testing.T) {
+func TestProgressQuery(t *testing.T) { bothSizes(t, testProgressQuery) }
+
+func testProgressQuery(t *testing.T, in Input) {
 	env := newEnv(t)
 	okSteps(env)
 	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
@@ -178,7 +206,7 @@ func TestProgressQuery(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&seen))
 	}, time.Second)
-	env.ExecuteWorkflow(ProcessFile, testInput())
+	env.ExecuteWorkflow(ProcessFile, in)
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, StagePolling, seen.Stage)
 	require.Equal(t, "processing", seen.RemoteStatus)

@@ -51,7 +51,7 @@ func runSubmit(args []string, stdio IO) int {
 		return usageError(stdio, name, "%v", err)
 	}
 	data := absPath(*dataDir)
-	copyPath, sum, err := copyIn(pos[0], filepath.Join(data, "submitted"))
+	copyPath, sum, size, err := copyIn(pos[0], filepath.Join(data, "submitted"))
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
@@ -61,7 +61,7 @@ func runSubmit(args []string, stdio IO) int {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	in := workflows.Input{Path: copyPath, Name: filepath.Base(pos[0]), SHA256: sum, Region: reg, Formats: fmts,
+	in := workflows.Input{Path: copyPath, Name: filepath.Base(pos[0]), SHA256: sum, Size: size, Region: reg, Formats: fmts,
 		OutputDir: absPath(*out), DoneDir: filepath.Join(data, "done"), FailedDir: filepath.Join(data, "failed")}
 	run, existing, err := workflows.Start(ctx, c, in)
 	if err != nil {
@@ -86,36 +86,36 @@ func runSubmit(args []string, stdio IO) int {
 
 // copyIn copies the user's file into dir (the user's file is never moved
 // or changed) and returns the copy's path and the content's sha256.
-func copyIn(src, dir string) (string, string, error) {
+func copyIn(src, dir string) (path, sum string, size int64, err error) {
 	f, err := os.Open(src)
 	if err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil {
-		return "", "", err
+		return "", "", 0, err
 	} else if st.IsDir() {
-		return "", "", fmt.Errorf("%s is a directory", src)
+		return "", "", 0, fmt.Errorf("%s is a directory", src)
 	}
 	if err := ensureDir(dir); err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
 	tmp, err := os.CreateTemp(dir, ".submit-*")
 	if err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), f); err != nil {
+	if size, err = io.Copy(io.MultiWriter(tmp, h), f); err != nil {
 		tmp.Close()
-		return "", "", err
+		return "", "", 0, err
 	}
 	if err := tmp.Close(); err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	dst := filepath.Join(dir, sum[:12]+"-"+filepath.Base(src))
-	return dst, sum, os.Rename(tmp.Name(), dst)
+	sum = hex.EncodeToString(h.Sum(nil))
+	path = filepath.Join(dir, sum[:12]+"-"+filepath.Base(src))
+	return path, sum, size, os.Rename(tmp.Name(), path)
 }
 
 // waitAndReport shows progress until the workflow closes, then its result.

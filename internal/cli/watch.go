@@ -21,7 +21,7 @@ type workflowStarter struct{ c client.Client }
 
 func (s workflowStarter) Start(ctx context.Context, cl watcher.Claim) (watcher.StartResult, error) {
 	f := cl.Folder
-	in := workflows.Input{Path: cl.Path, Name: cl.Name, SHA256: cl.SHA256, Region: f.Region, Formats: f.Formats,
+	in := workflows.Input{Path: cl.Path, Name: cl.Name, SHA256: cl.SHA256, Size: cl.Size, Region: f.Region, Formats: f.Formats,
 		OutputDir: f.OutputDir, DoneDir: f.DoneDir(), FailedDir: f.FailedDir()}
 	run, existing, err := workflows.Start(ctx, s.c, in)
 	if err != nil {
