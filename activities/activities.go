@@ -92,12 +92,35 @@ func (h *heartbeatEvery) beat(details ...any) {
 
 // writeFileAtomic writes data to path through a temp file and a rename.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return writeAtomic(path, mode, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// copyFileAtomic copies src to dst through a temp file and a rename (on
+// Linux io.Copy between files is a copy_file_range in the kernel).
+func copyFileAtomic(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return writeAtomic(dst, mode, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
+// writeAtomic has write fill a temp file beside path, syncs it and renames
+// it over path, so path is either absent, old or complete.
+func writeAtomic(path string, mode os.FileMode, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -188,3 +188,27 @@ func TestArchiveWritesTheReason(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestVerdictSetKeepsEveryNumberApart(t *testing.T) {
+	v := newVerdictSet()
+	in := map[string]string{
+		"+41446681800": "valid", "+041446681800": "invalid", "+0041446681800": "valid",
+		"+123456789012345678": "invalid", "+1234567890123456789": "valid", // 19 digits: kept as a string
+		"41446681800": "invalid", "+41 44 668": "unknown", "": "invalid", "+": "valid",
+	}
+	for n, verdict := range in {
+		v.put(n, verdict)
+	}
+	for n, want := range in {
+		if got, ok := v.get(n); !ok || got != want {
+			t.Errorf("get(%q) = %q, %v; want %q", n, got, ok, want)
+		}
+	}
+	if got, ok := v.get("+4144668180"); ok {
+		t.Errorf("a number never put has verdict %q", got)
+	}
+	var none *verdictSet
+	if _, ok := none.get("+41446681800"); ok {
+		t.Error("a nil set has a verdict")
+	}
+}
