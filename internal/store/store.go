@@ -1,0 +1,328 @@
+// Package store keeps the pipeline's files where every worker can reach
+// them: a bucket addressed by URL through gocloud.dev/blob. A plain
+// directory or file:///dir is a local (or shared-mount) directory; s3://
+// reaches S3 and S3-compatible stores such as MinIO; mem:// is for tests.
+//
+// Writes are atomic on every backend: a writer's content appears under its
+// key on Commit, whole, or not at all.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file://
+	_ "gocloud.dev/blob/memblob"  // mem://
+	_ "gocloud.dev/blob/s3blob"   // s3://
+	"gocloud.dev/gcerrors"
+)
+
+// ErrNotFound is returned (wrapped) for a key that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is one bucket, or a prefix of one.
+type Store struct {
+	b   *blob.Bucket
+	url string // as given, for messages (holds no secret: credentials come from the environment)
+	dir string // the local directory of a file:// store, "" otherwise
+}
+
+// Open opens a store. A location without a scheme is a local directory,
+// created if missing. A file:// URL gets the options a shared directory
+// needs unless it sets them: temp files beside their target, so the final
+// rename never crosses file systems, and no .attrs sidecar files.
+func Open(ctx context.Context, location string) (*Store, error) {
+	if location == "" {
+		return nil, errors.New("store: no location given")
+	}
+	u, dir, err := parseLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	b, err := blob.OpenBucket(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", location, err)
+	}
+	return &Store{b: b, url: location, dir: dir}, nil
+}
+
+func parseLocation(location string) (bucketURL, dir string, err error) {
+	if !strings.Contains(location, "://") {
+		abs, err := filepath.Abs(location)
+		if err != nil {
+			return "", "", fmt.Errorf("store: %w", err)
+		}
+		location = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return "", "", fmt.Errorf("store: %q is not a URL: %w", location, err)
+	}
+	switch u.Scheme {
+	case "file":
+		q := u.Query()
+		for k, v := range map[string]string{"create_dir": "true", "no_tmp_dir": "true", "metadata": "skip"} {
+			if !q.Has(k) {
+				q.Set(k, v)
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), filepath.FromSlash(u.Path), nil
+	case "s3", "mem":
+		return u.String(), "", nil
+	}
+	return "", "", fmt.Errorf("store: %q: unsupported scheme %q (use a directory, file://, s3:// or mem://)", location, u.Scheme)
+}
+
+// Close releases the bucket.
+func (s *Store) Close() error { return s.b.Close() }
+
+// String is the store's location as given.
+func (s *Store) String() string { return s.url }
+
+// Location is where a key is for a person: a local path for a directory
+// store, a URL otherwise.
+func (s *Store) Location(key string) string {
+	if s.dir != "" {
+		return filepath.Join(s.dir, filepath.FromSlash(key))
+	}
+	return strings.TrimSuffix(strings.SplitN(s.url, "?", 2)[0], "/") + "/" + key
+}
+
+// LocalDir is the directory of a file:// store ("" for others).
+func (s *Store) LocalDir() string { return s.dir }
+
+// Writer writes one object. Nothing is visible under the key before
+// Commit; Abort (or a failed Commit) leaves the key as it was.
+type Writer struct {
+	w      *blob.Writer
+	cancel context.CancelFunc
+	key    string
+	done   bool
+}
+
+// Create starts writing key.
+func (s *Store) Create(ctx context.Context, key string) (*Writer, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	w, err := s.b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType(key)})
+	if err != nil {
+		cancel()
+		return nil, s.fail("create", key, err)
+	}
+	return &Writer{w: w, cancel: cancel, key: key}, nil
+}
+
+func (w *Writer) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// ReadFrom lets io.Copy hand the writer its source whole.
+func (w *Writer) ReadFrom(r io.Reader) (int64, error) { return w.w.ReadFrom(r) }
+
+// Commit makes the object visible under its key.
+func (w *Writer) Commit() error {
+	if w.done {
+		return errors.New("store: writer already closed")
+	}
+	w.done = true
+	defer w.cancel()
+	if err := w.w.Close(); err != nil {
+		return fmt.Errorf("store: write %s: %w", w.key, err)
+	}
+	return nil
+}
+
+// Abort discards what was written; it is a no-op after Commit.
+func (w *Writer) Abort() {
+	if !w.done {
+		w.done = true
+		w.cancel() // a cancelled context makes Close discard the upload
+		_ = w.w.Close()
+	}
+}
+
+// Open reads key.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	r, err := s.b.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, s.fail("read", key, err)
+	}
+	return r, nil
+}
+
+// ReadAll reads a small object whole.
+func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
+	b, err := s.b.ReadAll(ctx, key)
+	if err != nil {
+		return nil, s.fail("read", key, err)
+	}
+	return b, nil
+}
+
+// WriteAll writes a small object atomically.
+func (s *Store) WriteAll(ctx context.Context, key string, data []byte) error {
+	w, err := s.Create(ctx, key)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Abort()
+		return s.fail("write", key, err)
+	}
+	return w.Commit()
+}
+
+// Put copies a local file into key.
+func (s *Store) Put(ctx context.Context, key, path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w, err := s.Create(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(w, f)
+	if err != nil {
+		w.Abort()
+		return 0, s.fail("write", key, err)
+	}
+	return n, w.Commit()
+}
+
+// Fetch copies key into a local file (through a temp file and a rename):
+// for readers that need random access, such as a zip reader.
+func (s *Store) Fetch(ctx context.Context, key, path string) error {
+	r, err := s.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, r); err != nil {
+		tmp.Close()
+		return s.fail("read", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Copy copies src to dst within the store.
+func (s *Store) Copy(ctx context.Context, dst, src string) error {
+	if err := s.b.Copy(ctx, dst, src, nil); err != nil {
+		return s.fail("copy "+src+" to", dst, err)
+	}
+	return nil
+}
+
+// Exists tells whether key exists.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	ok, err := s.b.Exists(ctx, key)
+	if err != nil {
+		return false, s.fail("check", key, err)
+	}
+	return ok, nil
+}
+
+// Size is the size of key in bytes.
+func (s *Store) Size(ctx context.Context, key string) (int64, error) {
+	a, err := s.b.Attributes(ctx, key)
+	if err != nil {
+		return 0, s.fail("check", key, err)
+	}
+	return a.Size, nil
+}
+
+// Delete removes key; a missing key is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.b.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return s.fail("delete", key, err)
+	}
+	return nil
+}
+
+// DeletePrefix removes every key under prefix (a "directory").
+func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return s.fail("list", prefix, err)
+		}
+		if !obj.IsDir {
+			if err := s.Delete(ctx, obj.Key); err != nil {
+				return err
+			}
+		}
+	}
+	if s.dir != "" { // fileblob leaves empty directories behind
+		_ = removeEmptyDirs(filepath.Join(s.dir, filepath.FromSlash(prefix)))
+	}
+	return nil
+}
+
+// Accessible checks that the store can be reached (for doctor and startup).
+func (s *Store) Accessible(ctx context.Context) error {
+	if _, err := s.b.IsAccessible(ctx); err != nil {
+		return fmt.Errorf("store %s: %w", s.url, err)
+	}
+	_, err := s.b.Exists(ctx, ".phonecheck-probe")
+	if err != nil {
+		return fmt.Errorf("store %s: %w", s.url, err)
+	}
+	return nil
+}
+
+func (s *Store) fail(op, key string, err error) error {
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return fmt.Errorf("store: %s %s in %s: %w", op, key, s.url, ErrNotFound)
+	}
+	return fmt.Errorf("store: %s %s in %s: %w", op, key, s.url, err)
+}
+
+func removeEmptyDirs(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			_ = removeEmptyDirs(filepath.Join(dir, e.Name()))
+		}
+	}
+	return os.Remove(dir) // fails, as it should, while anything is left
+}
+
+func contentType(key string) string {
+	switch strings.ToLower(filepath.Ext(key)) {
+	case ".csv":
+		return "text/csv"
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ".jsonl":
+		return "application/x-ndjson"
+	case ".json":
+		return "application/json"
+	case ".zip":
+		return "application/zip"
+	}
+	return "application/octet-stream"
+}
