@@ -6,17 +6,21 @@ package activities
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/store"
 )
 
 // Application error types the workflow's retry policies name.
@@ -37,19 +41,70 @@ type TaskAPI interface {
 // Activities are the pipeline's activities and what they need.
 type Activities struct {
 	API TaskAPI
-	// WorkDir holds per-file scratch space (<WorkDir>/<sha256>/): the
-	// prepared upload, the local rows, the task ledger, the result zip.
-	WorkDir string
+	// Store holds what every worker must reach: each file's input
+	// (InputKey) and its work files under work/<sha256>/ (the prepared
+	// upload, the local rows, the task ledger, the result zip, the joined
+	// rows). A directory serves one host or a shared mount; a bucket serves
+	// workers on several hosts.
+	Store *store.Store
+	// Scratch is this worker's own directory for files that need random
+	// access (the result zip); default <os.TempDir>/phonecheck-scratch.
+	Scratch string
 	// MaxResultBytes bounds the result zip's download (default 2 GiB).
 	MaxResultBytes int64
+
+	outputs sync.Map // output location -> *store.Store
 }
 
-func (a *Activities) workDir(sha string) (string, error) {
-	if len(sha) != 64 {
+// InputKey is where a starter puts a file's content in the store.
+func InputKey(sha256Hex string) string { return "inputs/" + sha256Hex }
+
+// workKey names one of a file's work files in the store.
+func workKey(sha, name string) (string, error) {
+	if b, err := hex.DecodeString(sha); err != nil || len(b) != sha256.Size {
 		return "", temporal.NewNonRetryableApplicationError("bad file hash "+sha, ErrBadInput, nil)
 	}
-	dir := filepath.Join(a.WorkDir, sha)
+	return "work/" + sha + "/" + name, nil
+}
+
+// scratchDir is this worker's local directory for one file.
+func (a *Activities) scratchDir(sha string) (string, error) {
+	base := a.Scratch
+	if base == "" {
+		base = filepath.Join(os.TempDir(), "phonecheck-scratch")
+	}
+	dir := filepath.Join(base, sha)
 	return dir, os.MkdirAll(dir, 0o700)
+}
+
+// output opens (once) the store an export writes to.
+func (a *Activities) output(ctx context.Context, location string) (*store.Store, error) {
+	if location == "" {
+		return nil, badInput("no output location given")
+	}
+	if s, ok := a.outputs.Load(location); ok {
+		return s.(*store.Store), nil
+	}
+	s, err := store.Open(context.WithoutCancel(ctx), location)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	if prev, loaded := a.outputs.LoadOrStore(location, s); loaded {
+		s.Close()
+		return prev.(*store.Store), nil
+	}
+	return s, nil
+}
+
+// CloseOutputs closes the output stores the activities opened (not Store,
+// which the caller owns). It is a function, not a method: every exported
+// method of Activities is registered as an activity.
+func CloseOutputs(a *Activities) {
+	a.outputs.Range(func(k, v any) bool {
+		v.(*store.Store).Close()
+		a.outputs.Delete(k)
+		return true
+	})
 }
 
 // badInput is a non-retryable error about the input file.
@@ -98,20 +153,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	})
 }
 
-// copyFileAtomic copies src to dst through a temp file and a rename (on
-// Linux io.Copy between files is a copy_file_range in the kernel).
-func copyFileAtomic(src, dst string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return writeAtomic(dst, mode, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
-}
-
 // writeAtomic has write fill a temp file beside path, syncs it and renames
 // it over path, so path is either absent, old or complete.
 func writeAtomic(path string, mode os.FileMode, write func(io.Writer) error) error {
@@ -136,4 +177,16 @@ func writeAtomic(path string, mode os.FileMode, write func(io.Writer) error) err
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// PutInput puts a file's content into the store under InputKey, where any
+// worker's Prepare reads it. A starter calls it before starting the
+// workflow; content already there (same hash) is not copied again.
+func PutInput(ctx context.Context, s *store.Store, sha256Hex, path string) (string, error) {
+	key := InputKey(sha256Hex)
+	if ok, err := s.Exists(ctx, key); err != nil || ok {
+		return key, err
+	}
+	_, err := s.Put(ctx, key, path)
+	return key, err
 }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/store"
 )
 
 // fakeAPI counts the billed calls.
@@ -51,6 +52,17 @@ func writeInput(t *testing.T, content string) (string, string) {
 	return path, hex.EncodeToString(sum[:])
 }
 
+// newActivities has a directory store of its own.
+func newActivities(t *testing.T, api TaskAPI) *Activities {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &Activities{API: api, Store: st, Scratch: filepath.Join(t.TempDir(), "scratch")}
+}
+
 func env() *testsuite.TestActivityEnvironment {
 	var s testsuite.WorkflowTestSuite
 	return s.NewTestActivityEnvironment()
@@ -58,22 +70,36 @@ func env() *testsuite.TestActivityEnvironment {
 
 func TestPrepareFoldsAndSetsAside(t *testing.T) {
 	path, sum := writeInput(t, "044 668 18 00\n+41 44 668 18 00\n\nn/a\n0791234567\r\n+41791234567\n")
-	a := &Activities{WorkDir: t.TempDir()}
-	e := env()
-	e.RegisterActivity(a)
-	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
+	a := newActivities(t, nil)
+	for _, in := range []PrepareInput{
+		{Path: path, SHA256: sum, Region: "CH"}, // started before inputs went to the store
+		{Key: mustPut(t, a, sum, path), Path: "/elsewhere/numbers.txt", SHA256: sum, Region: "CH"},
+	} {
+		e := env()
+		e.RegisterActivity(a)
+		v, err := e.ExecuteActivity(a.Prepare, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res PrepareResult
+		v.Get(&res)
+		if res.Lines != 6 || res.Rows != 5 || res.Uploaded != 2 || res.Folded != 2 || res.SetAside != 1 {
+			t.Fatalf("%+v", res)
+		}
+		up, _ := a.Store.ReadAll(context.Background(), res.UploadKey)
+		if string(up) != "+41446681800\n+41791234567\n" {
+			t.Fatalf("upload file %q", up)
+		}
+	}
+}
+
+func mustPut(t *testing.T, a *Activities, sum, path string) string {
+	t.Helper()
+	key, err := PutInput(context.Background(), a.Store, sum, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res PrepareResult
-	v.Get(&res)
-	if res.Lines != 6 || res.Rows != 5 || res.Uploaded != 2 || res.Folded != 2 || res.SetAside != 1 {
-		t.Fatalf("%+v", res)
-	}
-	up, _ := os.ReadFile(res.UploadPath)
-	if string(up) != "+41446681800\n+41791234567\n" {
-		t.Fatalf("upload file %q", up)
-	}
+	return key
 }
 
 func TestPrepareRefusesBadInput(t *testing.T) {
@@ -85,10 +111,10 @@ func TestPrepareRefusesBadInput(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path, sum := writeInput(t, content)
-			a := &Activities{WorkDir: t.TempDir()}
+			a := newActivities(t, nil)
 			e := env()
 			e.RegisterActivity(a)
-			_, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
+			_, err := e.ExecuteActivity(a.Prepare, PrepareInput{Key: mustPut(t, a, sum, path), Path: path, SHA256: sum, Region: "CH"})
 			var appErr *temporal.ApplicationError
 			if !errors.As(err, &appErr) || appErr.Type() != ErrBadInput || !appErr.NonRetryable() {
 				t.Fatalf("err = %v, want a non-retryable %s", err, ErrBadInput)
@@ -97,7 +123,7 @@ func TestPrepareRefusesBadInput(t *testing.T) {
 	}
 	// Content that changed since it was hashed is refused too.
 	path, _ := writeInput(t, "+41446681800\n")
-	a := &Activities{WorkDir: t.TempDir()}
+	a := newActivities(t, nil)
 	e := env()
 	e.RegisterActivity(a)
 	_, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: strings.Repeat("0", 64)})
@@ -107,15 +133,16 @@ func TestPrepareRefusesBadInput(t *testing.T) {
 }
 
 // TestUploadPostsOnce: a second attempt of the upload (after a crash, on any
-// worker sharing the work directory) finds the ledger and does not POST.
+// worker sharing the store) finds the ledger and does not POST.
 func TestUploadPostsOnce(t *testing.T) {
 	path, sum := writeInput(t, "+41446681800\n")
 	api := &fakeAPI{}
-	a := &Activities{API: api, WorkDir: t.TempDir()}
+	a := newActivities(t, api)
+	key := mustPut(t, a, sum, path)
 	for i := range 3 {
 		e := env()
 		e.RegisterActivity(a)
-		v, err := e.ExecuteActivity(a.Upload, UploadInput{SHA256: sum, UploadPath: path, Name: "numbers.txt"})
+		v, err := e.ExecuteActivity(a.Upload, UploadInput{SHA256: sum, UploadKey: key, Name: "numbers.txt"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,10 +167,10 @@ func TestUploadErrorsAreClassified(t *testing.T) {
 		{&ekycpro.APIError{StatusCode: 401, Endpoint: "tasks"}, ErrUnauthorized, true},
 		{&ekycpro.APIError{StatusCode: 400, Endpoint: "tasks"}, ErrBadRequest, true},
 	} {
-		a := &Activities{API: &fakeAPI{fail: wrapKind(tc.err)}, WorkDir: t.TempDir()}
+		a := newActivities(t, &fakeAPI{fail: wrapKind(tc.err)})
 		e := env()
 		e.RegisterActivity(a)
-		_, err := e.ExecuteActivity(a.Upload, UploadInput{SHA256: sum, UploadPath: path})
+		_, err := e.ExecuteActivity(a.Upload, UploadInput{SHA256: sum, UploadKey: mustPut(t, a, sum, path)})
 		var appErr *temporal.ApplicationError
 		if !errors.As(err, &appErr) || appErr.Type() != tc.typ || appErr.NonRetryable() != tc.nonRetryable {
 			t.Errorf("%v: got %v", tc.err, err)
@@ -166,7 +193,7 @@ func wrapKind(e error) error {
 func TestArchiveWritesTheReason(t *testing.T) {
 	path, sum := writeInput(t, "x\n")
 	failed := filepath.Join(t.TempDir(), "failed")
-	a := &Activities{WorkDir: t.TempDir()}
+	a := newActivities(t, nil)
 	e := env()
 	e.RegisterActivity(a)
 	v, err := e.ExecuteActivity(a.Archive, ArchiveInput{Path: path, SHA256: sum, Dir: failed, Reason: "numbers.txt is binary"})

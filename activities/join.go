@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/phonecheck/phonecheck/phone"
@@ -23,26 +25,39 @@ import (
 // columns from local.csv, Number and phoneCheck from the remote verdict for
 // the numbers that were uploaded; set-aside lines keep the engine's answer.
 func (a *Activities) Join(ctx context.Context, in JoinInput) (JoinResult, error) {
-	dir, err := a.workDir(in.SHA256)
+	rowsKey, err := workKey(in.SHA256, "joined.csv")
 	if err != nil {
 		return JoinResult{}, err
 	}
 	var verdicts *verdictSet
-	if in.ZipPath != "" {
-		if verdicts, err = readVerdicts(in.ZipPath, in.TaskID); err != nil {
+	if in.ZipKey != "" {
+		zipPath, err := a.localZip(ctx, in)
+		if err != nil {
+			return JoinResult{}, err
+		}
+		if verdicts, err = readVerdicts(zipPath, in.TaskID); err != nil {
 			return JoinResult{}, err
 		}
 	}
-	res := JoinResult{RowsPath: filepath.Join(dir, "joined.csv"),
+	res := JoinResult{RowsKey: rowsKey,
 		ByReason: map[string]int{}, ByType: map[string]int{}, ByRegion: map[string]int{}, ByPhoneCheck: map[string]int{}}
-	out, err := results.Create(res.RowsPath, results.CSV)
+	local, err := a.Store.Open(ctx, in.LocalKey)
 	if err != nil {
 		return JoinResult{}, err
 	}
-	defer out.Abort()
+	defer local.Close()
+	sw, err := a.Store.Create(ctx, rowsKey)
+	if err != nil {
+		return JoinResult{}, err
+	}
+	defer sw.Abort()
+	out, err := results.NewWriter(results.CSV, sw)
+	if err != nil {
+		return JoinResult{}, err
+	}
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-	err = readRows(in.LocalPath, func(r *phone.Result) error {
-		if r.CountryCode != "" && in.ZipPath != "" {
+	err = readRows(local, in.LocalKey, func(r *phone.Result) error {
+		if r.CountryCode != "" && in.ZipKey != "" {
 			if v, ok := verdicts.get(r.Number); ok {
 				r.PhoneCheck = v
 			} else {
@@ -69,7 +84,37 @@ func (a *Activities) Join(ctx context.Context, in JoinInput) (JoinResult, error)
 	if err != nil {
 		return JoinResult{}, err
 	}
-	return res, out.Commit()
+	if err := out.Close(); err != nil {
+		return JoinResult{}, err
+	}
+	if err := sw.Commit(); err != nil {
+		return JoinResult{}, err
+	}
+	if in.ZipKey != "" { // the zip is in the store; this worker's copy is done with
+		if dir, err := a.scratchDir(in.SHA256); err == nil {
+			os.RemoveAll(dir)
+		}
+	}
+	return res, nil
+}
+
+// localZip is the result zip as a local file (a zip needs random access):
+// the one Download left in this worker's scratch directory, or a copy
+// fetched from the store when another worker downloaded it.
+func (a *Activities) localZip(ctx context.Context, in JoinInput) (string, error) {
+	dir, err := a.scratchDir(in.SHA256)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "result.zip")
+	want, err := a.Store.Size(ctx, in.ZipKey)
+	if err != nil {
+		return "", err
+	}
+	if st, err := os.Stat(path); err == nil && st.Size() == want {
+		return path, nil
+	}
+	return path, a.Store.Fetch(ctx, in.ZipKey, path)
 }
 
 // readVerdicts maps E.164 number to the remote phoneCheck verdict.
@@ -93,7 +138,7 @@ func readVerdicts(zipPath, taskID string) (*verdictSet, error) {
 // strings in a map[string]string take about 100 MB, as integer keys with a
 // verdict index about a third of that.
 type verdictSet struct {
-	names   []string         // the distinct verdicts
+	names   []string          // the distinct verdicts
 	index   map[string]uint32 // verdict -> position in names
 	numbers map[uint64]uint32 // "+digits" as 1digits (the 1 keeps leading zeros)
 	other   map[string]uint32 // whatever else the service answered with
@@ -150,22 +195,18 @@ func (v *verdictSet) get(number string) (string, bool) {
 	return v.names[i], true
 }
 
-// readRows streams a CSV in the result schema (as written by results).
-func readRows(path string, fn func(*phone.Result) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
+// readRows streams a CSV in the result schema (as written by results);
+// name is for messages.
+func readRows(f io.Reader, name string, fn func(*phone.Result) error) error {
+	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = len(phone.Header)
 	head, err := cr.Read()
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if strings.Join(head, ",") != strings.Join(phone.Header, ",") {
-		return fmt.Errorf("%s: not a result file (header %q)", path, head)
+		return fmt.Errorf("%s: not a result file (header %q)", name, head)
 	}
 	var r phone.Result
 	for {
@@ -174,7 +215,7 @@ func readRows(path string, fn func(*phone.Result) error) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		line, _ := strconv.Atoi(rec[3])
 		r = phone.Result{Number: rec[0], PhoneCheck: rec[1], Input: rec[2], Line: line, Reason: rec[4], Type: rec[5],
@@ -185,67 +226,87 @@ func readRows(path string, fn func(*phone.Result) error) error {
 	}
 }
 
-// Export writes one output format of the joined rows into the file's output
-// directory, atomically.
+// Export writes one output format of the joined rows into the file's
+// directory in the output store, atomically.
 func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, error) {
 	format, err := results.ParseFormat(in.Format)
 	if err != nil {
 		return ExportResult{}, badInput("%v", err)
 	}
-	if err := os.MkdirAll(in.OutputDir, 0o755); err != nil {
+	dst, err := a.output(ctx, in.Output)
+	if err != nil {
 		return ExportResult{}, err
 	}
-	path := filepath.Join(in.OutputDir, "results."+string(format))
+	key := in.Dir + "/results." + string(format)
+	rows, err := a.Store.Open(ctx, in.RowsKey)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	defer rows.Close()
+	sw, err := dst.Create(ctx, key)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	defer sw.Abort()
+	var n int64
 	if format == results.CSV { // the joined rows are that CSV already, byte for byte
-		if err := copyFileAtomic(in.RowsPath, path, 0o644); err != nil {
+		if n, err = io.Copy(sw, rows); err != nil {
 			return ExportResult{}, err
 		}
-		return exported(path)
+	} else {
+		out, err := results.NewWriter(format, sw)
+		if err != nil {
+			return ExportResult{}, err
+		}
+		hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
+		rowsDone := 0
+		if err := readRows(rows, in.RowsKey, func(r *phone.Result) error {
+			rowsDone++
+			hb.beat(rowsDone)
+			return out.Write(r)
+		}); err != nil {
+			return ExportResult{}, err
+		}
+		if err := out.Close(); err != nil {
+			return ExportResult{}, err
+		}
 	}
-	out, err := results.Create(path, format)
-	if err != nil {
+	if err := sw.Commit(); err != nil {
 		return ExportResult{}, err
 	}
-	defer out.Abort()
-	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-	n := 0
-	if err := readRows(in.RowsPath, func(r *phone.Result) error {
-		n++
-		hb.beat(n)
-		return out.Write(r)
-	}); err != nil {
-		return ExportResult{}, err
+	if n == 0 {
+		if n, err = dst.Size(ctx, key); err != nil {
+			return ExportResult{}, err
+		}
 	}
-	if err := out.Commit(); err != nil {
-		return ExportResult{}, err
-	}
-	return exported(path)
+	return ExportResult{Path: dst.Location(key), Bytes: n}, nil
 }
 
-func exported(path string) (ExportResult, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	return ExportResult{Path: path, Bytes: st.Size()}, nil
-}
-
-// WriteSummary writes summary.json into the output directory.
+// WriteSummary writes summary.json into the file's output directory.
 func (a *Activities) WriteSummary(ctx context.Context, in SummaryInput) (string, error) {
-	if err := os.MkdirAll(in.OutputDir, 0o755); err != nil {
+	dst, err := a.output(ctx, in.Output)
+	if err != nil {
 		return "", err
 	}
 	b, err := json.MarshalIndent(in.Summary, "", "  ")
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(in.OutputDir, "summary.json")
-	return path, writeFileAtomic(path, append(b, '\n'), 0o644)
+	key := in.Dir + "/summary.json"
+	return dst.Location(key), dst.WriteAll(ctx, key, append(b, '\n'))
 }
 
 // Archive moves the input to done/ or failed/ (with a .reason file), and
 // removes the file's work directory after success.
 func (a *Activities) Archive(ctx context.Context, in ArchiveInput) (string, error) {
+	dst, err := archiveFile(in)
+	if err == nil && in.Clean {
+		a.clean(ctx, in.SHA256)
+	}
+	return dst, err
+}
+
+func archiveFile(in ArchiveInput) (string, error) {
 	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
 		return "", err
 	}
@@ -269,8 +330,24 @@ func (a *Activities) Archive(ctx context.Context, in ArchiveInput) (string, erro
 	if err := os.Rename(in.Path, dst); err != nil {
 		return "", err
 	}
-	if in.WorkDir != "" {
-		os.RemoveAll(in.WorkDir)
-	}
 	return dst, nil
+}
+
+// clean removes a finished file's input and work files from the store and
+// this worker's scratch directory. What it cannot remove is only space.
+func (a *Activities) clean(ctx context.Context, sha string) {
+	work, err := workKey(sha, "")
+	if err != nil {
+		return
+	}
+	log := activity.GetLogger(ctx)
+	if err := a.Store.DeletePrefix(ctx, work); err != nil {
+		log.Warn("removing work files", "error", err)
+	}
+	if err := a.Store.Delete(ctx, InputKey(sha)); err != nil {
+		log.Warn("removing the input from the store", "error", err)
+	}
+	if dir, err := a.scratchDir(sha); err == nil {
+		os.RemoveAll(dir)
+	}
 }

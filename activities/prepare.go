@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/phonecheck/phonecheck/internal/lines"
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/phone"
 	"github.com/phonecheck/phonecheck/results"
@@ -24,74 +25,102 @@ import (
 // (invalid without asking anyone) and repeats are folded, so only what
 // needs checking is uploaded and billed, always as E.164.
 func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResult, error) {
-	dir, err := a.workDir(in.SHA256)
+	uploadKey, err := workKey(in.SHA256, "upload.txt")
 	if err != nil {
 		return PrepareResult{}, err
 	}
+	localKey, _ := workKey(in.SHA256, "local.csv")
 	region, err := phone.NormalizeRegion(in.Region)
 	if err != nil {
 		return PrepareResult{}, badInput("%v", err)
 	}
-	f, err := os.Open(in.Path)
-	if errors.Is(err, os.ErrNotExist) {
-		return PrepareResult{}, badInput("the input %s is gone: was it moved away while it was being processed?", in.Path)
-	}
+	name := filepath.Base(in.Path)
+	f, err := a.openInput(ctx, in)
 	if err != nil {
 		return PrepareResult{}, err
 	}
 	defer f.Close()
 	head := make([]byte, 64<<10)
-	n, _ := io.ReadFull(f, head)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return PrepareResult{}, err
+	}
 	if bytes.IndexByte(head[:n], 0) >= 0 {
-		return PrepareResult{}, badInput("%s is binary (it holds NUL bytes), not a text file of phone numbers", filepath.Base(in.Path))
+		return PrepareResult{}, badInput("%s is binary (it holds NUL bytes), not a text file of phone numbers", name)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return PrepareResult{}, err
-	}
+	input := io.MultiReader(bytes.NewReader(head[:n]), f)
 
-	res := PrepareResult{WorkDir: dir, UploadPath: filepath.Join(dir, "upload.txt"), LocalPath: filepath.Join(dir, "local.csv")}
-	local, err := results.Create(res.LocalPath, results.CSV)
+	res := PrepareResult{UploadKey: uploadKey, LocalKey: localKey}
+	localOut, err := a.Store.Create(ctx, localKey)
 	if err != nil {
 		return PrepareResult{}, err
 	}
-	defer local.Abort()
-	upload, err := newAtomicFile(res.UploadPath)
+	defer localOut.Abort()
+	local, err := results.NewWriter(results.CSV, localOut)
 	if err != nil {
 		return PrepareResult{}, err
 	}
-	defer upload.abort()
+	uploadOut, err := a.Store.Create(ctx, uploadKey)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	defer uploadOut.Abort()
+	upload := bufio.NewWriterSize(uploadOut, 256<<10)
 
 	hash := sha256.New()
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-	w := &prepareWriter{local: local, upload: upload.w, seen: map[string]struct{}{}, res: &res}
-	sum, err := validate.Run(ctx, io.TeeReader(f, hash), w, validate.Options{
+	w := &prepareWriter{local: local, upload: upload, seen: map[string]struct{}{}, res: &res}
+	sum, err := validate.Run(ctx, io.TeeReader(input, hash), w, validate.Options{
 		Region:   region,
 		Progress: func(rows, _ int64) { hb.beat(rows) },
 	})
 	if errors.Is(err, lines.ErrTooLong) {
-		return PrepareResult{}, badInput("%s: %v", filepath.Base(in.Path), err)
+		return PrepareResult{}, badInput("%s: %v", name, err)
 	}
 	if err != nil {
 		return PrepareResult{}, err
 	}
 	if got := hex.EncodeToString(hash.Sum(nil)); got != in.SHA256 {
-		return PrepareResult{}, badInput("%s changed after it was claimed (sha256 %s, expected %s): drop a new copy instead of editing it in place", filepath.Base(in.Path), got, in.SHA256)
+		return PrepareResult{}, badInput("%s changed after it was claimed (sha256 %s, expected %s): drop a new copy instead of editing it in place", name, got, in.SHA256)
 	}
 	if sum.Rows == 0 {
-		return PrepareResult{}, badInput("%s holds no phone numbers (%d blank lines): nothing to validate", filepath.Base(in.Path), sum.Lines)
+		return PrepareResult{}, badInput("%s holds no phone numbers (%d blank lines): nothing to validate", name, sum.Lines)
 	}
 	res.Lines, res.Rows = sum.Lines, int(sum.Rows)
-	if err := local.Commit(); err != nil {
+	if err := local.Close(); err != nil {
 		return PrepareResult{}, err
 	}
-	if err := upload.commit(); err != nil {
+	if err := localOut.Commit(); err != nil {
+		return PrepareResult{}, err
+	}
+	if err := upload.Flush(); err != nil {
+		return PrepareResult{}, err
+	}
+	if err := uploadOut.Commit(); err != nil {
 		return PrepareResult{}, err
 	}
 	return res, nil
 }
 
+// openInput opens the input: from the store, where starters put it, or at
+// its path (workflows started before inputs went to the store).
+func (a *Activities) openInput(ctx context.Context, in PrepareInput) (io.ReadCloser, error) {
+	if in.Key != "" {
+		r, err := a.Store.Open(ctx, in.Key)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, badInput("the input %s is not in the store %s: was it removed while it was being processed?", filepath.Base(in.Path), a.Store)
+		}
+		return r, err
+	}
+	f, err := os.Open(in.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, badInput("the input %s is gone: was it moved away while it was being processed?", in.Path)
+	}
+	return f, err
+}
+
 type prepareWriter struct {
-	local  *results.File
+	local  results.Writer
 	upload *bufio.Writer
 	seen   map[string]struct{}
 	res    *PrepareResult
@@ -113,41 +142,4 @@ func (p *prepareWriter) Write(r *phone.Result) error {
 		return p.upload.WriteByte('\n')
 	}
 	return nil
-}
-
-// atomicFile is a buffered temp file renamed into place on commit.
-type atomicFile struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
-	done bool
-}
-
-func newAtomicFile(path string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return nil, err
-	}
-	return &atomicFile{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
-}
-
-func (a *atomicFile) commit() error {
-	if err := a.w.Flush(); err != nil {
-		return err
-	}
-	if err := a.f.Sync(); err != nil {
-		return err
-	}
-	if err := a.f.Close(); err != nil {
-		return err
-	}
-	a.done = true
-	return os.Rename(a.f.Name(), a.path)
-}
-
-func (a *atomicFile) abort() {
-	if !a.done {
-		a.f.Close()
-		os.Remove(a.f.Name())
-	}
 }

@@ -2,29 +2,30 @@ package activities
 
 import "time"
 
-// Payloads of the activities: paths, hashes, ids and counts, never numbers.
+// Payloads of the activities: store keys, paths, hashes, ids and counts,
+// never numbers. Keys name objects in Activities.Store.
 
 type PrepareInput struct {
+	Key    string `json:"key,omitempty"` // the input in the store (InputKey); "" reads Path
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Region string `json:"region"`
 }
 
 type PrepareResult struct {
-	WorkDir    string `json:"work_dir"`    // this file's scratch directory
-	UploadPath string `json:"upload_path"` // distinct E.164 numbers, one a line
-	LocalPath  string `json:"local_path"`  // the engine's rows for every line (CSV)
-	Lines      int    `json:"lines"`       // input lines, blank ones included
-	Rows       int    `json:"rows"`        // non-blank lines
-	Uploaded   int    `json:"uploaded"`    // distinct numbers to check remotely
-	Folded     int    `json:"folded"`      // repeats of an uploaded number
-	SetAside   int    `json:"set_aside"`   // lines that do not parse: invalid without asking
+	UploadKey string `json:"upload_key"` // distinct E.164 numbers, one a line
+	LocalKey  string `json:"local_key"`  // the engine's rows for every line (CSV)
+	Lines     int    `json:"lines"`      // input lines, blank ones included
+	Rows      int    `json:"rows"`       // non-blank lines
+	Uploaded  int    `json:"uploaded"`   // distinct numbers to check remotely
+	Folded    int    `json:"folded"`     // repeats of an uploaded number
+	SetAside  int    `json:"set_aside"`  // lines that do not parse: invalid without asking
 }
 
 type UploadInput struct {
-	SHA256     string `json:"sha256"`
-	UploadPath string `json:"upload_path"`
-	Name       string `json:"name"`
+	SHA256    string `json:"sha256"`
+	UploadKey string `json:"upload_key"`
+	Name      string `json:"name"`
 }
 
 type UploadResult struct {
@@ -53,19 +54,19 @@ type DownloadInput struct {
 }
 
 type DownloadResult struct {
-	ZipPath string `json:"zip_path"`
-	Bytes   int64  `json:"bytes"`
+	ZipKey string `json:"zip_key"`
+	Bytes  int64  `json:"bytes"`
 }
 
 type JoinInput struct {
-	SHA256    string `json:"sha256"`
-	LocalPath string `json:"local_path"`
-	ZipPath   string `json:"zip_path"` // "" when nothing was uploaded
-	TaskID    string `json:"task_id"`
+	SHA256   string `json:"sha256"`
+	LocalKey string `json:"local_key"`
+	ZipKey   string `json:"zip_key"` // "" when nothing was uploaded
+	TaskID   string `json:"task_id"`
 }
 
 type JoinResult struct {
-	RowsPath        string         `json:"rows_path"` // joined rows, CSV in the result schema
+	RowsKey         string         `json:"rows_key"` // joined rows, CSV in the result schema
 	Rows            int            `json:"rows"`
 	Valid           int            `json:"valid"`
 	Invalid         int            `json:"invalid"`
@@ -77,13 +78,14 @@ type JoinResult struct {
 }
 
 type ExportInput struct {
-	RowsPath  string `json:"rows_path"`
-	Format    string `json:"format"`
-	OutputDir string `json:"output_dir"` // the file's own output directory
+	RowsKey string `json:"rows_key"`
+	Format  string `json:"format"`
+	Output  string `json:"output"` // the output store: a directory or a URL
+	Dir     string `json:"dir"`    // the file's own directory in it
 }
 
 type ExportResult struct {
-	Path  string `json:"path"`
+	Path  string `json:"path"` // a local path, or a URL for a remote store
 	Bytes int64  `json:"bytes"`
 }
 
@@ -113,14 +115,18 @@ type Summary struct {
 }
 
 type SummaryInput struct {
-	OutputDir string  `json:"output_dir"`
-	Summary   Summary `json:"summary"`
+	Output  string  `json:"output"` // as in ExportInput
+	Dir     string  `json:"dir"`
+	Summary Summary `json:"summary"`
 }
 
 type ArchiveInput struct {
-	Path    string `json:"path"`
-	SHA256  string `json:"sha256"`
-	Dir     string `json:"dir"`    // done/ or failed/
-	Reason  string `json:"reason"` // for failed/: what failed and what to do
-	WorkDir string `json:"work_dir"`
+	Path   string `json:"path"` // the claimed file on the host that claimed it
+	SHA256 string `json:"sha256"`
+	Dir    string `json:"dir"`    // done/ or failed/
+	Reason string `json:"reason"` // for failed/: what failed and what to do
+	// Clean removes the file's input and work files from the store (after
+	// success; a failed file keeps them, and with them the record of its
+	// remote task, so dropping it again does not upload it again).
+	Clean bool `json:"clean,omitempty"`
 }

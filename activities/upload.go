@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/store"
 )
 
 // ledgerEntry is the local record of a file's remote task, written the
@@ -22,49 +22,49 @@ type ledgerEntry struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func ledgerPath(dir string) string { return filepath.Join(dir, "task.json") }
-
-func readLedger(dir string) (ledgerEntry, bool, error) {
+// readLedger reads the file's task record from the store, where every
+// worker finds it.
+func (a *Activities) readLedger(ctx context.Context, key string) (ledgerEntry, bool, error) {
 	var e ledgerEntry
-	b, err := os.ReadFile(ledgerPath(dir))
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := a.Store.ReadAll(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
 		return e, false, nil
 	}
 	if err != nil {
 		return e, false, err
 	}
 	if err := json.Unmarshal(b, &e); err != nil || e.TaskID == "" {
-		return e, false, badInput("the task ledger %s is corrupt (%v): remove it only if no task was created", ledgerPath(dir), err)
+		return e, false, badInput("the task ledger %s is corrupt (%v): remove it only if no task was created", a.Store.Location(key), err)
 	}
 	return e, true, nil
 }
 
-func writeLedger(dir string, e ledgerEntry) error {
+func (a *Activities) writeLedger(ctx context.Context, key string, e ledgerEntry) error {
 	b, _ := json.Marshal(e)
-	return writeFileAtomic(ledgerPath(dir), b, 0o600)
+	return a.Store.WriteAll(ctx, key, b)
 }
 
 // Upload creates the remote task, at most once per file. Every successful
 // POST is billed, so before posting it looks for a task id recorded by an
 // earlier attempt: in this activity's heartbeat details (which Temporal keeps
-// across workers) and in the local ledger; and it records the id in both the
-// moment the service returns it.
+// across workers) and in the ledger in the store; and it records the id in
+// both the moment the service returns it.
 func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, error) {
-	dir, err := a.workDir(in.SHA256)
+	ledger, err := workKey(in.SHA256, "task.json")
 	if err != nil {
 		return UploadResult{}, err
 	}
-	if e, ok, err := readLedger(dir); err != nil || ok {
+	if e, ok, err := a.readLedger(ctx, ledger); err != nil || ok {
 		return UploadResult{TaskID: e.TaskID, Total: e.Total, Resumed: ok}, err
 	}
 	if activity.HasHeartbeatDetails(ctx) {
 		var e ledgerEntry
 		if err := activity.GetHeartbeatDetails(ctx, &e); err == nil && e.TaskID != "" {
 			activity.GetLogger(ctx).Info("task id found in heartbeat details; not uploading again", "task_id", e.TaskID)
-			return UploadResult{TaskID: e.TaskID, Total: e.Total, Resumed: true}, writeLedger(dir, e)
+			return UploadResult{TaskID: e.TaskID, Total: e.Total, Resumed: true}, a.writeLedger(ctx, ledger, e)
 		}
 	}
-	f, err := os.Open(in.UploadPath)
+	f, err := a.Store.Open(ctx, in.UploadKey)
 	if err != nil {
 		return UploadResult{}, err
 	}
@@ -79,7 +79,7 @@ func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, 
 	}
 	e := ledgerEntry{TaskID: task.ID, Total: int(task.Total), CreatedAt: time.Now().UTC()}
 	activity.RecordHeartbeat(ctx, e)
-	if err := writeLedger(dir, e); err != nil {
+	if err := a.writeLedger(ctx, ledger, e); err != nil {
 		// The heartbeat holds the id; a retry finds it there.
 		return UploadResult{}, err
 	}
@@ -88,9 +88,9 @@ func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, 
 }
 
 // Poll asks for the task's state once (a billed call). The result link is
-// kept in the work directory, not returned: it grants access to results.
+// kept in the store, not returned: it grants access to results.
 func (a *Activities) Poll(ctx context.Context, in PollInput) (TaskStatus, error) {
-	dir, err := a.workDir(in.SHA256)
+	linkKey, err := workKey(in.SHA256, "result_url")
 	if err != nil {
 		return TaskStatus{}, err
 	}
@@ -99,22 +99,29 @@ func (a *Activities) Poll(ctx context.Context, in PollInput) (TaskStatus, error)
 		return TaskStatus{}, apiError(err)
 	}
 	if task.Ready() {
-		if err := writeFileAtomic(filepath.Join(dir, "result_url"), []byte(task.ResultURL), 0o600); err != nil {
+		if err := a.Store.WriteAll(ctx, linkKey, []byte(task.ResultURL)); err != nil {
 			return TaskStatus{}, err
 		}
 	}
 	return TaskStatus{Status: string(task.Status), Total: int(task.Total), Success: int(task.Success), Failure: int(task.Failure)}, nil
 }
 
-// Download fetches the result zip into the work directory, size-limited.
+// Download fetches the result zip, size-limited, into this worker's scratch
+// directory and from there into the store.
 func (a *Activities) Download(ctx context.Context, in DownloadInput) (DownloadResult, error) {
-	dir, err := a.workDir(in.SHA256)
+	linkKey, err := workKey(in.SHA256, "result_url")
 	if err != nil {
 		return DownloadResult{}, err
 	}
-	link, err := os.ReadFile(filepath.Join(dir, "result_url"))
-	if errors.Is(err, os.ErrNotExist) {
-		// Another worker polled; ask once more for the link (billed).
+	zipKey, _ := workKey(in.SHA256, "result.zip")
+	scratch, err := a.scratchDir(in.SHA256)
+	if err != nil {
+		return DownloadResult{}, err
+	}
+	link, err := a.Store.ReadAll(ctx, linkKey)
+	if errors.Is(err, store.ErrNotFound) {
+		// The poll that saw the task ready did not keep the link: ask once
+		// more (billed).
 		task, err := a.API.GetTask(ctx, in.TaskID)
 		if err != nil {
 			return DownloadResult{}, apiError(err)
@@ -127,15 +134,20 @@ func (a *Activities) Download(ctx context.Context, in DownloadInput) (DownloadRe
 	if limit <= 0 {
 		limit = 2 << 30
 	}
-	zipPath := filepath.Join(dir, "result.zip")
+	zipPath := filepath.Join(scratch, "result.zip")
 	n, err := a.API.DownloadResult(ctx, string(link), zipPath, limit)
 	if errors.Is(err, ekycpro.ErrNotFound) || errors.Is(err, ekycpro.ErrUnauthorized) {
 		// A signed link expires: forget it, and the retry asks for a new one.
-		os.Remove(filepath.Join(dir, "result_url"))
+		if derr := a.Store.Delete(ctx, linkKey); derr != nil {
+			return DownloadResult{}, derr
+		}
 		return DownloadResult{}, fmt.Errorf("result link refused, asking for a new one: %w", err)
 	}
 	if err != nil {
 		return DownloadResult{}, apiError(err)
 	}
-	return DownloadResult{ZipPath: zipPath, Bytes: n}, nil
+	if _, err := a.Store.Put(ctx, zipKey, zipPath); err != nil {
+		return DownloadResult{}, err
+	}
+	return DownloadResult{ZipKey: zipKey, Bytes: n}, nil
 }

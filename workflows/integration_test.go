@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/internal/corpus"
 	"github.com/phonecheck/phonecheck/internal/pipelinetest"
 	"github.com/phonecheck/phonecheck/internal/validate"
@@ -45,7 +46,8 @@ func (s stack) input(t testing.TB, name string, lines int, seed uint64) workflow
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b.Bytes())
-	return workflows.Input{Path: path, Name: name, SHA256: hex.EncodeToString(sum[:]), Size: int64(b.Len()), Region: corpus.Region,
+	sha := hex.EncodeToString(sum[:])
+	return workflows.Input{Path: path, Key: s.Put(sha, path), Name: name, SHA256: sha, Size: int64(b.Len()), Region: corpus.Region,
 		Formats: []string{"csv", "xlsx"}, OutputDir: filepath.Join(s.Dir, "out"),
 		DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed"), PollInterval: 500 * time.Millisecond}
 }
@@ -210,6 +212,58 @@ func TestWorkerStoppedMidPollResumesWithOneUpload(t *testing.T) {
 	got, _ := os.ReadFile(res.Outputs["csv"])
 	if !bytes.Equal(got, validateCSV(t, content, in.Region)) {
 		t.Error("outputs differ from validate after the worker restart")
+	}
+}
+
+// TestWorkersOnTwoHostsShareTheStore: the file is claimed on a third host,
+// which only archives it; worker A prepares and uploads, then is gone with
+// its scratch directory, and worker B, with a directory of its own, polls,
+// downloads, joins and exports from the shared store. One upload charge,
+// validate's CSV, and the input archived on the host that claimed it.
+func TestWorkersOnTwoHostsShareTheStore(t *testing.T) {
+	s := newStack(t, 400*time.Millisecond)
+	in := s.input(t, "shared.txt", 8000, 23)
+	in.FilesQueue = workflows.FilesQueue("watcher-host")
+	content, _ := os.ReadFile(in.Path)
+	files := workflows.NewFilesWorker(s.Client, &activities.Activities{Store: s.Store}, "watcher-host")
+	if err := files.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer files.Stop()
+
+	s.StopWorker()
+	scratchA, scratchB := filepath.Join(s.Dir, "host-a"), filepath.Join(s.Dir, "host-b")
+	s.StartWorkerAt(scratchA)
+	run, _, err := workflows.Start(context.Background(), s.Client, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStage(t, s.Client, run.GetID(), workflows.StagePolling)
+	s.StopWorker()
+	if err := os.RemoveAll(scratchA); err != nil { // host A is gone, and its disk with it
+		t.Fatal(err)
+	}
+	s.StartWorkerAt(scratchB)
+	res := waitResult(t, s.Client, run.GetID())
+	if n := s.Charges("tasks"); n != 1 {
+		t.Errorf("%d upload charges, want 1", n)
+	}
+	got, _ := os.ReadFile(res.Outputs["csv"])
+	if !bytes.Equal(got, validateCSV(t, content, in.Region)) {
+		t.Error("outputs differ from validate across workers")
+	}
+	if _, err := os.Stat(scratchA); !os.IsNotExist(err) {
+		t.Errorf("worker B used worker A's scratch directory: %v", err)
+	}
+	if res.Archived != filepath.Join(in.DoneDir, "shared.txt") {
+		t.Errorf("archived to %q", res.Archived)
+	}
+	// Done: the store keeps nothing of the file.
+	if ok, _ := s.Store.Exists(context.Background(), in.Key); ok {
+		t.Error("the input is still in the store")
+	}
+	if ok, _ := s.Store.Exists(context.Background(), "work/"+in.SHA256+"/task.json"); ok {
+		t.Error("the work files are still in the store")
 	}
 }
 

@@ -30,15 +30,19 @@ const (
 
 // Input starts a workflow. It carries references, never numbers.
 type Input struct {
-	Path      string   `json:"path"`       // the claimed input file
+	Path      string   `json:"path"`       // the claimed input file, on the host that claimed it
+	Key       string   `json:"key"`        // its content in the workers' store (activities.InputKey)
 	Name      string   `json:"name"`       // the file's original name, for outputs
 	SHA256    string   `json:"sha256"`     // of the file's content
 	Size      int64    `json:"size"`       // of the file in bytes (0 if unknown): small files run local steps
 	Region    string   `json:"region"`     // default region for national numbers ("" for none)
 	Formats   []string `json:"formats"`    // export formats: csv, xlsx, jsonl
-	OutputDir string   `json:"output_dir"` // outputs go to <OutputDir>/<name>-<shorthash>/
+	OutputDir string   `json:"output_dir"` // outputs go to <OutputDir>/<name>-<shorthash>/: a directory or a bucket URL
 	DoneDir   string   `json:"done_dir"`   // where the input goes on success
 	FailedDir string   `json:"failed_dir"` // and on failure, with a .reason file
+	// FilesQueue is the task queue of the host that holds Path, where the
+	// archive runs; "" runs it on TaskQueue (one host, or a shared mount).
+	FilesQueue string `json:"files_queue,omitempty"`
 
 	PollInterval    time.Duration `json:"poll_interval,omitempty"`     // first poll delay (default 2s)
 	MaxPollInterval time.Duration `json:"max_poll_interval,omitempty"` // (default 60s)

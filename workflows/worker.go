@@ -6,6 +6,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -20,6 +21,18 @@ func NewWorker(c client.Client, acts *activities.Activities, opts worker.Options
 	w := worker.New(c, TaskQueue, opts)
 	w.RegisterWorkflow(ProcessFile)
 	w.RegisterActivity(acts)
+	return w
+}
+
+// FilesQueue is the task queue of a host's files: a watcher serves the
+// archive step on it, since only that host can move the files it claimed.
+func FilesQueue(host string) string { return TaskQueue + "-files-" + host }
+
+// NewFilesWorker returns a worker that runs only the archive step, on the
+// files queue of this host.
+func NewFilesWorker(c client.Client, acts *activities.Activities, host string) worker.Worker {
+	w := worker.New(c, FilesQueue(host), worker.Options{})
+	w.RegisterActivityWithOptions(acts.Archive, activity.RegisterOptions{Name: "Archive"})
 	return w
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -96,7 +97,7 @@ func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 	st.Error = err.Error()
 	st.enter(ctx, StageArchiving)
 	var archived string
-	if aerr := do.run(ctx, ioOptions(time.Minute), a.Archive, activities.ArchiveInput{
+	if aerr := archive(ctx, in, do, activities.ArchiveInput{
 		Path: in.Path, SHA256: in.SHA256, Dir: in.FailedDir, Reason: failureReason(err),
 	}).Get(ctx, &archived); aerr != nil {
 		workflow.GetLogger(ctx).Error("archiving the failed input", "error", aerr)
@@ -110,12 +111,12 @@ func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
 	st.enter(ctx, StagePreparing)
 	var prep activities.PrepareResult
 	if err := do.run(ctx, ioOptions(30*time.Minute), a.Prepare,
-		activities.PrepareInput{Path: in.Path, SHA256: in.SHA256, Region: in.Region}).Get(ctx, &prep); err != nil {
+		activities.PrepareInput{Key: in.Key, Path: in.Path, SHA256: in.SHA256, Region: in.Region}).Get(ctx, &prep); err != nil {
 		return nil, err
 	}
 	st.Lines, st.Uploaded, st.Folded, st.SetAside = prep.Lines, prep.Uploaded, prep.Folded, prep.SetAside
 
-	var zipPath string
+	var zipKey string
 	if prep.Uploaded > 0 {
 		st.enter(ctx, StageUploading)
 		st.publish(ctx)
@@ -123,7 +124,7 @@ func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
 		// record the task id where any worker that retries it finds them.
 		var up activities.UploadResult
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, apiOptions(30*time.Minute)), a.Upload,
-			activities.UploadInput{SHA256: in.SHA256, UploadPath: prep.UploadPath, Name: in.Name}).Get(ctx, &up); err != nil {
+			activities.UploadInput{SHA256: in.SHA256, UploadKey: prep.UploadKey, Name: in.Name}).Get(ctx, &up); err != nil {
 			return nil, err
 		}
 		st.TaskID, st.Total = up.TaskID, up.Total
@@ -140,21 +141,21 @@ func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
 			activities.DownloadInput{SHA256: in.SHA256, TaskID: st.TaskID}).Get(ctx, &dl); err != nil {
 			return nil, err
 		}
-		zipPath = dl.ZipPath
+		zipKey = dl.ZipKey
 	}
 
 	st.enter(ctx, StageJoining)
 	var joined activities.JoinResult
 	if err := do.run(ctx, ioOptions(30*time.Minute), a.Join,
-		activities.JoinInput{SHA256: in.SHA256, LocalPath: prep.LocalPath, ZipPath: zipPath, TaskID: st.TaskID}).Get(ctx, &joined); err != nil {
+		activities.JoinInput{SHA256: in.SHA256, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: st.TaskID}).Get(ctx, &joined); err != nil {
 		return nil, err
 	}
 
 	st.enter(ctx, StageExporting)
-	outDir := filepath.Join(in.OutputDir, OutputName(in.Name, in.SHA256))
+	name := OutputName(in.Name, in.SHA256)
 	futures := make([]workflow.Future, len(in.Formats))
 	for i, f := range in.Formats { // the exports run in parallel
-		futures[i] = do.run(ctx, ioOptions(30*time.Minute), a.Export, activities.ExportInput{RowsPath: joined.RowsPath, Format: f, OutputDir: outDir})
+		futures[i] = do.run(ctx, ioOptions(30*time.Minute), a.Export, activities.ExportInput{RowsKey: joined.RowsKey, Format: f, Output: in.OutputDir, Dir: name})
 	}
 	outputs := map[string]string{}
 	for i, fut := range futures {
@@ -175,17 +176,17 @@ func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
 		Outputs: outputs, StartedAt: st.started, FinishedAt: now, StageSeconds: st.stages,
 	}
 	var summaryPath string
-	if err := do.run(ctx, ioOptions(time.Minute), a.WriteSummary, activities.SummaryInput{OutputDir: outDir, Summary: sum}).Get(ctx, &summaryPath); err != nil {
+	if err := do.run(ctx, ioOptions(time.Minute), a.WriteSummary, activities.SummaryInput{Output: in.OutputDir, Dir: name, Summary: sum}).Get(ctx, &summaryPath); err != nil {
 		return nil, err
 	}
 	var archived string
-	if err := do.run(ctx, ioOptions(time.Minute), a.Archive, activities.ArchiveInput{
-		Path: in.Path, SHA256: in.SHA256, Dir: in.DoneDir, WorkDir: prep.WorkDir}).Get(ctx, &archived); err != nil {
+	if err := archive(ctx, in, do, activities.ArchiveInput{
+		Path: in.Path, SHA256: in.SHA256, Dir: in.DoneDir, Clean: true}).Get(ctx, &archived); err != nil {
 		return nil, err
 	}
 	st.enter(ctx, StageDone)
 	st.publish(ctx)
-	return &Result{Progress: st.Progress, OutputDir: outDir, Outputs: outputs, Summary: summaryPath, Archived: archived,
+	return &Result{Progress: st.Progress, OutputDir: OutputLocation(in.OutputDir, name), Outputs: outputs, Summary: summaryPath, Archived: archived,
 		Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}, nil
 }
 
@@ -217,6 +218,32 @@ func poll(ctx workflow.Context, in Input, st *state, do steps) error {
 			return err
 		}
 	}
+}
+
+// archive moves the input to done/ or failed/. The input is a file on the
+// host that claimed it: with a FilesQueue the activity runs there, whatever
+// worker runs the rest.
+func archive(ctx workflow.Context, in Input, do steps, arg activities.ArchiveInput) workflow.Future {
+	if in.FilesQueue != "" {
+		opts := ioOptions(time.Minute)
+		opts.TaskQueue = in.FilesQueue
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Archive, arg)
+	}
+	return do.run(ctx, ioOptions(time.Minute), a.Archive, arg)
+}
+
+// OutputLocation is where a file's outputs are: a path below a local
+// output directory, or the URL of that prefix in a bucket.
+func OutputLocation(output, name string) string {
+	if !strings.Contains(output, "://") {
+		return filepath.Join(output, name)
+	}
+	base, _, _ := strings.Cut(output, "?") // the query holds options (region, endpoint), not a place
+	loc := strings.TrimSuffix(base, "/") + "/" + name
+	if strings.HasPrefix(base, "file://") {
+		return filepath.FromSlash(strings.TrimPrefix(loc, "file://"))
+	}
+	return loc
 }
 
 // OutputName is the output directory name of a file: its name without

@@ -43,7 +43,7 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-var prepared = activities.PrepareResult{WorkDir: "/work/" + sha, UploadPath: "/work/u.txt", LocalPath: "/work/l.csv",
+var prepared = activities.PrepareResult{UploadKey: "work/" + sha + "/upload.txt", LocalKey: "work/" + sha + "/local.csv",
 	Lines: 10, Rows: 9, Uploaded: 6, Folded: 2, SetAside: 1}
 
 func okSteps(env *testsuite.TestWorkflowEnvironment) {
@@ -52,11 +52,11 @@ func okSteps(env *testsuite.TestWorkflowEnvironment) {
 }
 
 func okStepsAfterPrepare(env *testsuite.TestWorkflowEnvironment) {
-	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{ZipPath: "/work/r.zip", Bytes: 10}, nil)
-	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsPath: "/work/j.csv", Rows: 9, Valid: 7, Invalid: 2}, nil)
+	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{ZipKey: "work/r.zip", Bytes: 10}, nil)
+	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsKey: "work/j.csv", Rows: 9, Valid: 7, Invalid: 2}, nil)
 	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ExportInput) (activities.ExportResult, error) {
-			return activities.ExportResult{Path: in.OutputDir + "/results." + in.Format}, nil
+			return activities.ExportResult{Path: in.Output + "/" + in.Dir + "/results." + in.Format}, nil
 		})
 	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/numbers-0123456789ab/summary.json", nil)
 	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return(
@@ -102,9 +102,9 @@ func testUploadRunsOnceWhenLaterStepsFail(t *testing.T, in Input) {
 	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{}, errors.New("502 from the service")).Times(2)
 	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{Status: "exported", Total: 6, Success: 6}, nil).Once()
 	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{}, errors.New("connection reset")).Times(2)
-	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{ZipPath: "/work/r.zip"}, nil).Once()
+	env.OnActivity(a.Download, mock.Anything, mock.Anything).Return(activities.DownloadResult{ZipKey: "work/r.zip"}, nil).Once()
 	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{}, errors.New("disk full")).Once()
-	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsPath: "/work/j.csv", Rows: 9}, nil).Once()
+	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsKey: "work/j.csv", Rows: 9}, nil).Once()
 	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{}, errors.New("disk full")).Times(2)
 	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{Path: "/out/x"}, nil)
 	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/s.json", nil)
@@ -184,7 +184,7 @@ func TestNothingToUploadSkipsTheService(t *testing.T) {
 func testNothingToUploadSkipsTheService(t *testing.T, in Input) {
 	env := newEnv(t)
 	okStepsAfterPrepare(env)
-	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(activities.PrepareResult{LocalPath: "/w/l.csv", Lines: 3, Rows: 3, SetAside: 3}, nil)
+	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(activities.PrepareResult{LocalKey: "work/l.csv", Lines: 3, Rows: 3, SetAside: 3}, nil)
 	env.ExecuteWorkflow(ProcessFile, in)
 	require.NoError(t, env.GetWorkflowError())
 	env.AssertNotCalled(t, "Upload", mock.Anything, mock.Anything)

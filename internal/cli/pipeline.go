@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/results"
 	"github.com/phonecheck/phonecheck/temporalx"
 )
@@ -83,6 +85,37 @@ func newAPIClient(url, key string) (*ekycpro.Client, error) {
 		return nil, fmt.Errorf("no API key for %s: give --api-key or set PHONECHECK_API_KEY", url)
 	}
 	return ekycpro.New(url, key)
+}
+
+// addStoreFlag is --store: where the workers share each file's input and
+// work files.
+func addStoreFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", envDefault("store", ""), "where workers share inputs and work files: a directory, file:///dir or s3://bucket (env PHONECHECK_STORE; default <data-dir>/store)")
+}
+
+// openStore opens --store, by default the store in the data directory.
+func openStore(location, dataDir string) (*store.Store, error) {
+	if location == "" {
+		location = filepath.Join(absPath(dataDir), "store")
+	}
+	s, err := store.Open(context.Background(), location)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Accessible(context.Background()); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// outLocation is an --out value: a bucket URL as given, a directory made
+// absolute.
+func outLocation(out string) string {
+	if strings.Contains(out, "://") {
+		return out
+	}
+	return absPath(out)
 }
 
 func absPath(p string) string {

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/phone"
 	"github.com/phonecheck/phonecheck/workflows"
 )
@@ -32,8 +33,9 @@ func runSubmit(args []string, stdio IO) int {
 	wait := fs.Bool("wait", false, "wait for the results, with a progress line")
 	region := fs.String("region", envDefault("region", ""), "default region for numbers written without + (env PHONECHECK_REGION)")
 	formats := fs.String("formats", envDefault("formats", "csv,xlsx"), "export formats (env PHONECHECK_FORMATS)")
-	out := fs.String("out", envDefault("out", defaultOut), "results folder (env PHONECHECK_OUT)")
-	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "where submitted copies are kept until archived (env PHONECHECK_DATA_DIR)")
+	out := fs.String("out", envDefault("out", defaultOut), "results folder or bucket URL (env PHONECHECK_OUT)")
+	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "where submitted copies are kept until archived, and the default store (env PHONECHECK_DATA_DIR)")
+	storeLoc := addStoreFlag(fs)
 	asJSON := fs.Bool("json", false, "print the workflow's state as JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -55,14 +57,25 @@ func runSubmit(args []string, stdio IO) int {
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
+	ctx := context.Background()
+	st, err := openStore(*storeLoc, data)
+	if err != nil {
+		os.Remove(copyPath)
+		return runError(stdio, name, err, "")
+	}
+	defer st.Close()
+	key, err := activities.PutInput(ctx, st, sum, copyPath)
+	if err != nil {
+		os.Remove(copyPath)
+		return runError(stdio, name, err, "")
+	}
 	c, err := tf.dial()
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
 	defer c.Close()
-	ctx := context.Background()
-	in := workflows.Input{Path: copyPath, Name: filepath.Base(pos[0]), SHA256: sum, Size: size, Region: reg, Formats: fmts,
-		OutputDir: absPath(*out), DoneDir: filepath.Join(data, "done"), FailedDir: filepath.Join(data, "failed")}
+	in := workflows.Input{Path: copyPath, Key: key, Name: filepath.Base(pos[0]), SHA256: sum, Size: size, Region: reg, Formats: fmts,
+		OutputDir: outLocation(*out), DoneDir: filepath.Join(data, "done"), FailedDir: filepath.Join(data, "failed")}
 	run, existing, err := workflows.Start(ctx, c, in)
 	if err != nil {
 		os.Remove(copyPath)

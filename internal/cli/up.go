@@ -37,6 +37,7 @@ func runUp(args []string, stdio IO) int {
 	apiKey := fs.String("api-key", envDefault("api-key", ""), "key for --api-url (env PHONECHECK_API_KEY)")
 	region := fs.String("region", envDefault("region", ""), "default region for national numbers in dropped files (env PHONECHECK_REGION)")
 	formats := fs.String("formats", envDefault("formats", "csv,xlsx"), "export formats (env PHONECHECK_FORMATS)")
+	storeLoc := addStoreFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return exitForParse(err)
 	}
@@ -83,18 +84,25 @@ func runUp(args []string, stdio IO) int {
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
+	st, err := openStore(*storeLoc, data)
+	if err != nil {
+		return runError(stdio, name, err, "")
+	}
+	defer st.Close()
 	c, err := temporalx.Dial(temporalx.ClientOptions{Address: dev.Address(), Logger: logger})
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
 	defer c.Close()
-	w := workflows.NewWorker(c, &activities.Activities{API: api, WorkDir: filepath.Join(data, "work")}, worker.Options{})
+	acts := &activities.Activities{API: api, Store: st, Scratch: filepath.Join(data, "scratch")}
+	defer activities.CloseOutputs(acts)
+	w := workflows.NewWorker(c, acts, worker.Options{})
 	if err := w.Start(); err != nil {
 		return runError(stdio, name, err, "")
 	}
 	defer w.Stop()
 
-	wat, err := watcher.New(watcher.Config{Folders: folders}, workflowStarter{c}, logger)
+	wat, err := watcher.New(watcher.Config{Folders: folders}, workflowStarter{c: c, store: st}, logger)
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
@@ -102,7 +110,7 @@ func runUp(args []string, stdio IO) int {
 	go func() { watchDone <- wat.Run(ctx) }()
 	f := wat.Folders()[0]
 	fmt.Fprintf(stdio.Out, "phonecheck is up.\n  drop files into  %s\n  results in      %s/<file>-<hash>/\n  inputs go to    %s or %s (with a .reason)\n  Temporal        %s (state in %s)\n  task API        %s\nStop with Ctrl-C; starting again resumes every unfinished file.\n",
-		f.Dir, absPath(*out), f.DoneDir(), f.FailedDir(), dev.Address(), filepath.Join(data, "temporal.db"), url)
+		f.Dir, outLocation(*out), f.DoneDir(), f.FailedDir(), dev.Address(), filepath.Join(data, "temporal.db"), url)
 	<-ctx.Done()
 	if err := <-watchDone; err != nil {
 		logger.Warn("watcher", "error", err)
@@ -141,11 +149,17 @@ func runWorkerCmd(args []string, stdio IO) int {
 	tf := addTemporalFlags(fs)
 	apiURL := fs.String("api-url", envDefault("api-url", ""), "task API base URL (env PHONECHECK_API_URL)")
 	apiKey := fs.String("api-key", envDefault("api-key", ""), "task API key (env PHONECHECK_API_KEY)")
-	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "scratch space for files in progress (env PHONECHECK_DATA_DIR)")
+	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "scratch space for files in progress, and the default store (env PHONECHECK_DATA_DIR)")
 	_ = fs.String("out", envDefault("out", defaultOut), "accepted for symmetry; outputs go where each workflow says")
+	storeLoc := addStoreFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return exitForParse(err)
 	}
+	st, err := openStore(*storeLoc, *dataDir)
+	if err != nil {
+		return runError(stdio, name, err, "")
+	}
+	defer st.Close()
 	api, err := newAPIClient(*apiURL, *apiKey)
 	if err != nil {
 		return usageError(stdio, name, "%v", err)
@@ -155,8 +169,10 @@ func runWorkerCmd(args []string, stdio IO) int {
 		return runError(stdio, name, err, "")
 	}
 	defer c.Close()
-	w := workflows.NewWorker(c, &activities.Activities{API: api, WorkDir: filepath.Join(absPath(*dataDir), "work")}, worker.Options{})
-	fmt.Fprintf(stdio.Err, "phonecheck worker: task queue %q on %s, task API %s\n", workflows.TaskQueue, tf.options().Address, api.BaseURL())
+	acts := &activities.Activities{API: api, Store: st, Scratch: filepath.Join(absPath(*dataDir), "scratch")}
+	defer activities.CloseOutputs(acts)
+	w := workflows.NewWorker(c, acts, worker.Options{})
+	fmt.Fprintf(stdio.Err, "phonecheck worker: task queue %q on %s, task API %s, store %s\n", workflows.TaskQueue, tf.options().Address, api.BaseURL(), st)
 	if err := w.Run(worker.InterruptCh()); err != nil {
 		return runError(stdio, name, err, "")
 	}

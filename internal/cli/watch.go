@@ -11,18 +11,31 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/phonecheck/phonecheck/activities"
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/phone"
 	"github.com/phonecheck/phonecheck/watcher"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
-// workflowStarter starts the pipeline workflow for each file the watcher claims.
-type workflowStarter struct{ c client.Client }
+// workflowStarter starts the pipeline workflow for each file the watcher
+// claims, after putting the file's content into the workers' store.
+type workflowStarter struct {
+	c     client.Client
+	store *store.Store
+	// filesQueue is where this host serves the archive step ("" when the
+	// workers run on this host too, as in up).
+	filesQueue string
+}
 
 func (s workflowStarter) Start(ctx context.Context, cl watcher.Claim) (watcher.StartResult, error) {
 	f := cl.Folder
-	in := workflows.Input{Path: cl.Path, Name: cl.Name, SHA256: cl.SHA256, Size: cl.Size, Region: f.Region, Formats: f.Formats,
-		OutputDir: f.OutputDir, DoneDir: f.DoneDir(), FailedDir: f.FailedDir()}
+	key, err := activities.PutInput(ctx, s.store, cl.SHA256, cl.Path)
+	if err != nil {
+		return watcher.StartResult{}, err
+	}
+	in := workflows.Input{Path: cl.Path, Key: key, Name: cl.Name, SHA256: cl.SHA256, Size: cl.Size, Region: f.Region, Formats: f.Formats,
+		OutputDir: f.OutputDir, DoneDir: f.DoneDir(), FailedDir: f.FailedDir(), FilesQueue: s.filesQueue}
 	run, existing, err := workflows.Start(ctx, s.c, in)
 	if err != nil {
 		return watcher.StartResult{}, err
@@ -46,7 +59,7 @@ func watchFolders(dirs []string, region, formats, out string, poll bool, settle 
 	}
 	var folders []watcher.Folder
 	for _, d := range dirs {
-		folders = append(folders, watcher.Folder{Dir: absPath(d), Region: reg, Formats: fmts, OutputDir: absPath(out), Poll: poll, Settle: settle})
+		folders = append(folders, watcher.Folder{Dir: absPath(d), Region: reg, Formats: fmts, OutputDir: outLocation(out), Poll: poll, Settle: settle})
 	}
 	return folders, nil
 }
@@ -58,7 +71,9 @@ func runWatch(args []string, stdio IO) int {
 	config := fs.String("config", envDefault("watch-config", ""), "JSON file with per-folder settings (env PHONECHECK_WATCH_CONFIG)")
 	region := fs.String("region", envDefault("region", ""), "default region for national numbers (env PHONECHECK_REGION)")
 	formats := fs.String("formats", envDefault("formats", "csv,xlsx"), "export formats (env PHONECHECK_FORMATS)")
-	out := fs.String("out", envDefault("out", defaultOut), "results folder (env PHONECHECK_OUT)")
+	out := fs.String("out", envDefault("out", defaultOut), "results folder or bucket URL (env PHONECHECK_OUT)")
+	storeLoc := addStoreFlag(fs)
+	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "holds the default store (env PHONECHECK_DATA_DIR)")
 	poll := fs.Bool("poll", false, "scan on a timer instead of file system events (NFS, SMB, FUSE)")
 	settle := fs.Duration("settle", 0, "how long a file must stay unchanged before it is taken (default 2s)")
 	dirs, err := parse(fs, args)
@@ -79,15 +94,31 @@ func runWatch(args []string, stdio IO) int {
 	if len(cfg.Folders) == 0 {
 		return usageError(stdio, name, "give at least one folder to watch (or --config FILE)")
 	}
+	st, err := openStore(*storeLoc, *dataDir)
+	if err != nil {
+		return runError(stdio, name, err, "")
+	}
+	defer st.Close()
 	c, err := tf.dial()
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
 	defer c.Close()
+	// The claimed files are on this host: it archives them, whichever
+	// worker runs the rest.
+	host, err := os.Hostname()
+	if err != nil {
+		return runError(stdio, name, err, "")
+	}
+	files := workflows.NewFilesWorker(c, &activities.Activities{Store: st}, host)
+	if err := files.Start(); err != nil {
+		return runError(stdio, name, err, "")
+	}
+	defer files.Stop()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(stdio.Err, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	w, err := watcher.New(cfg, workflowStarter{c}, logger)
+	w, err := watcher.New(cfg, workflowStarter{c: c, store: st, filesQueue: workflows.FilesQueue(host)}, logger)
 	if err != nil {
 		return usageError(stdio, name, "%v", err)
 	}

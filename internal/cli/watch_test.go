@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/phonecheck/phonecheck/internal/pipelinetest"
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/watcher"
 )
 
@@ -29,12 +30,17 @@ func TestWatchStartsOneWorkflowPerContent(t *testing.T) {
 	defer dev.Stop()
 	defer c.Close()
 
+	bucket, err := store.Open(context.Background(), filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bucket.Close()
 	inbox := filepath.Join(dir, "inbox")
 	folders, err := watchFolders([]string{inbox}, "CH", "csv", filepath.Join(dir, "out"), false, 200*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := watcher.New(watcher.Config{Folders: folders}, workflowStarter{c}, slog.New(slog.DiscardHandler))
+	w, err := watcher.New(watcher.Config{Folders: folders}, workflowStarter{c: c, store: bucket}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

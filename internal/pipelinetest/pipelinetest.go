@@ -17,6 +17,7 @@ import (
 	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/apiserver"
 	"github.com/phonecheck/phonecheck/ekycpro"
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/temporalx"
 	"github.com/phonecheck/phonecheck/workflows"
 )
@@ -34,6 +35,8 @@ type Stack struct {
 	Temporal *temporalx.DevServer
 	Client   client.Client
 	Worker   worker.Worker
+	// Store is the workers' shared store (a directory in Dir).
+	Store *store.Store
 }
 
 // FreeAddr is a loopback address nothing listens on right now.
@@ -67,6 +70,10 @@ func New(t testing.TB, processingDelay time.Duration) *Stack {
 	go api.Serve(ctx, ln)
 	s.API, s.APIURL = api, "http://"+ln.Addr().String()
 	t.Cleanup(func() { cancel(); api.Close() })
+	if s.Store, err = store.Open(context.Background(), filepath.Join(s.Dir, "store")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Store.Close() })
 	s.StartTemporal()
 	s.StartWorker()
 	t.Cleanup(s.StopTemporal)
@@ -97,14 +104,30 @@ func Temporal(t testing.TB, db, addr string) (*temporalx.DevServer, client.Clien
 
 // StartWorker starts a worker whose activities call the stack's API server.
 func (s *Stack) StartWorker() {
+	s.StartWorkerAt(filepath.Join(s.Dir, "scratch"))
+}
+
+// StartWorkerAt starts a worker with its own scratch directory, as a worker
+// on another host would have.
+func (s *Stack) StartWorkerAt(scratch string) {
 	api, err := ekycpro.New(s.APIURL, Key)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.Worker = workflows.NewWorker(s.Client, &activities.Activities{API: api, WorkDir: filepath.Join(s.Dir, "work")}, worker.Options{})
+	s.Worker = workflows.NewWorker(s.Client, &activities.Activities{API: api, Store: s.Store, Scratch: scratch}, worker.Options{})
 	if err := s.Worker.Start(); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// Put puts a file into the stack's store as a starter does, and returns
+// its key for workflows.Input.Key.
+func (s *Stack) Put(sha256Hex, path string) string {
+	key, err := activities.PutInput(context.Background(), s.Store, sha256Hex, path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return key
 }
 
 // StopWorker stops the worker, as a crash of the worker process would.
