@@ -134,9 +134,9 @@ func readVerdicts(zipPath, taskID string) (*verdictSet, error) {
 	return verdicts, nil
 }
 
-// verdictSet maps numbers to verdicts compactly: a million numbers held as
-// strings in a map[string]string take about 100 MB, as integer keys with a
-// verdict index about a third of that.
+// verdictSet maps numbers to verdicts (or, in Prepare, to nothing: a set)
+// compactly: a million numbers held as strings in a map[string]string take
+// about 100 MB, as integer keys with a verdict index about a third of that.
 type verdictSet struct {
 	names   []string          // the distinct verdicts
 	index   map[string]uint32 // verdict -> position in names

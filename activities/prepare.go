@@ -69,7 +69,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (PrepareResul
 
 	hash := sha256.New()
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-	w := &prepareWriter{local: local, upload: upload, seen: map[string]struct{}{}, res: &res}
+	w := &prepareWriter{local: local, upload: upload, seen: newVerdictSet(), res: &res}
 	sum, err := validate.Run(ctx, io.TeeReader(input, hash), w, validate.Options{
 		Region:   region,
 		Progress: func(rows, _ int64) { hb.beat(rows) },
@@ -122,7 +122,7 @@ func (a *Activities) openInput(ctx context.Context, in PrepareInput) (io.ReadClo
 type prepareWriter struct {
 	local  results.Writer
 	upload *bufio.Writer
-	seen   map[string]struct{}
+	seen   *verdictSet // the numbers uploaded so far, kept compactly
 	res    *PrepareResult
 }
 
@@ -130,13 +130,13 @@ func (p *prepareWriter) Write(r *phone.Result) error {
 	if err := p.local.Write(r); err != nil {
 		return err
 	}
-	switch _, dup := p.seen[r.Number]; {
+	switch _, dup := p.seen.get(r.Number); {
 	case r.CountryCode == "":
 		p.res.SetAside++
 	case dup:
 		p.res.Folded++
 	default:
-		p.seen[r.Number] = struct{}{}
+		p.seen.put(r.Number, "")
 		p.res.Uploaded++
 		p.upload.WriteString(r.Number)
 		return p.upload.WriteByte('\n')
