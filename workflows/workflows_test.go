@@ -213,3 +213,15 @@ func testProgressQuery(t *testing.T, in Input) {
 	require.Equal(t, 1, seen.Polls)
 	require.Equal(t, "t1", seen.TaskID)
 }
+
+func TestOutputLocation(t *testing.T) {
+	for _, tc := range []struct{ out, want string }{
+		{"/srv/results", "/srv/results/numbers-0123456789ab"},
+		{"file:///srv/results/", "/srv/results/numbers-0123456789ab"},
+		{"s3://bucket/results?region=eu-west-1&endpoint=http://minio:9000", "s3://bucket/results/numbers-0123456789ab"},
+	} {
+		if got := OutputLocation(tc.out, "numbers-0123456789ab"); got != tc.want {
+			t.Errorf("OutputLocation(%q) = %q, want %q", tc.out, got, tc.want)
+		}
+	}
+}
