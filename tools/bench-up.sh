@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bench-up.sh: the README's main command under load. Starts `phonecheck up`
+# in a temp directory, drops number files into its inbox and prints the wall
+# time from the drop to the last summary.json, and up's peak RSS.
+#
+#   tools/bench-up.sh 1000000        one file of 1M lines
+#   tools/bench-up.sh 100 1000       1,000 files of 100 lines
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+lines=${1:-1000000}
+files=${2:-1}
+bin=$(mktemp -d)/phonecheck
+go build -o "$bin" ./cmd/phonecheck
+go build -o "$(dirname "$bin")/gennumbers" ./tools/gennumbers
+demo=$(mktemp -d)
+trap 'kill "${pid:-}" 2>/dev/null && wait "${pid:-}" 2>/dev/null; rm -rf "$demo" "$(dirname "$bin")"' EXIT
+
+# The files are written next to the inbox first, then moved in: a drop.
+mkdir -p "$demo/staging"
+for i in $(seq 1 "$files"); do
+	"$(dirname "$bin")/gennumbers" -n "$lines" -seed "$i" >"$demo/staging/n$i.txt"
+done
+(cd "$demo" && exec "$bin" up --region CH --temporal-listen "127.0.0.1:${TEMPORAL_PORT:-17433}" --api-listen "127.0.0.1:${API_PORT:-18480}" >up.log 2>up.err) &
+pid=$!
+for _ in $(seq 1 120); do grep -q "phonecheck is up" "$demo/up.log" 2>/dev/null && break; sleep 0.5; done
+grep -q "phonecheck is up" "$demo/up.log" || { cat "$demo/up.err"; exit 1; }
+
+start=$(date +%s.%N)
+mv "$demo"/staging/*.txt "$demo/inbox/"
+while [ "$(find "$demo/results" -name summary.json 2>/dev/null | wc -l)" -lt "$files" ]; do
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "phonecheck up exited" >&2
+		tail -20 "$demo/up.err" >&2
+		exit 1
+	fi
+	if [ -n "$(ls "$demo/failed/inbox" 2>/dev/null)" ]; then
+		echo "a file failed:" >&2
+		cat "$demo"/failed/inbox/*.reason >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+end=$(date +%s.%N)
+peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
+cores=$(nproc)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+printf '%d file(s) of %d lines through up: %.1f s wall, peak RSS %d MB (%d cores, %s)\n' \
+	"$files" "$lines" "$(echo "$end - $start" | bc)" "$peak" "$cores" "$cpu"
+if [ "$files" -eq 1 ]; then
+	sed -n '/stage_seconds/,/}/p' "$demo"/results/*/summary.json
+fi
