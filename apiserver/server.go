@@ -58,6 +58,9 @@ type Config struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, ShutdownTimeout time.Duration
 	JanitorEvery                                                               time.Duration // 0: DefaultJanitorEvery
 
+	// Wrap, when set, wraps the API's handler (metrics middleware).
+	Wrap func(http.Handler) http.Handler
+
 	Logger *slog.Logger     // nil: slog.Default()
 	Now    func() time.Time // nil: time.Now; tests move the clock
 }
@@ -126,6 +129,9 @@ func New(cfg Config) (*Server, error) {
 		s.log.Info("resuming unfinished tasks", "tasks", n)
 	}
 	s.handler = s.routes()
+	if cfg.Wrap != nil {
+		s.handler = cfg.Wrap(s.handler)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	for range cfg.Workers {
@@ -208,6 +214,10 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+// Ready reports whether the server can answer: its database is open and
+// answers (for a readiness probe).
+func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 
 // User returns the user id an API key authenticates as.
 func (s *Server) User(key string) (string, bool) { return s.keys.user(key) }

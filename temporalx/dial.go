@@ -26,6 +26,8 @@ type ClientOptions struct {
 	TLSCAFile     string // TEMPORAL_TLS_SERVER_CA_CERT_PATH
 	TLSServerName string // TEMPORAL_TLS_SERVER_NAME
 	Logger        *slog.Logger
+	// MetricsHandler receives the SDK's own metrics (nil: none).
+	MetricsHandler client.MetricsHandler
 }
 
 // FromEnv fills the empty fields from the environment and the defaults.
@@ -89,7 +91,8 @@ func Dial(o ClientOptions) (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, ConnectionOptions: client.ConnectionOptions{TLS: tlsConf}}
+	opts := client.Options{HostPort: o.Address, Namespace: o.Namespace, ConnectionOptions: client.ConnectionOptions{TLS: tlsConf},
+		MetricsHandler: o.MetricsHandler}
 	if o.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(o.APIKey)
 	}

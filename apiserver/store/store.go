@@ -108,6 +108,9 @@ func Open(path string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Ping checks that the database is open and answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 // CreateTask records a new pending task and its upload charge in one
 // transaction; limit > 0 refuses with ErrLimit once the user's charges of
 // the charge's day reach it.

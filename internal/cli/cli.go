@@ -52,6 +52,7 @@ func init() {
 		{"results", "ID|FILE [--json]", "show a finished file's summary and output paths", runResults},
 		{"validate", "[--region XX] [--format csv|xlsx|jsonl] [-o PATH] [FILE|-]", "validate a file of numbers offline, one result row per line", runValidate},
 		{"serve", serveArgs, "run the offline phoneCheck v1 task API", runServe},
+		{"config", "[--config FILE] [--json] [flags]", "print the effective configuration and where each value came from", runConfig},
 		{"version", "", "print the version", runVersion},
 	}
 }

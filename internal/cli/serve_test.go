@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/phonecheck/phonecheck/internal/config"
 )
 
 // TestMain lets a test run the command line in a child process (the test
@@ -173,7 +175,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--workers", "-1"}, ExitUsage, "not a count"},
 		{[]string{"--daily-limit", "many"}, ExitUsage, "not a count"},
 		{[]string{"--api-keys-file", filepath.Join(data, "missing")}, ExitUsage, "--api-keys-file"},
-		{[]string{"--api-key", "k", "--listen", "127.0.0.1:99999"}, ExitError, "--listen"},
+		{[]string{"--api-key", "k", "--listen", "127.0.0.1:99999"}, ExitUsage, "--listen"},
 		{[]string{"--nope"}, ExitUsage, "flag provided but not defined"},
 	} {
 		code, _, errs := run(t, "", append([]string{"serve", "--data-dir", data}, c.args...)...)
@@ -186,23 +188,23 @@ func TestServeUsageErrors(t *testing.T) {
 
 func TestParseSizeAndDuration(t *testing.T) {
 	for in, want := range map[string]int64{"1000": 1000, "64MiB": 64 << 20, "64m": 64 << 20, "2 GiB": 2 << 30, "5KB": 5000, "7b": 7} {
-		if got, err := parseSize(in); got != want || err != nil {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		if got, err := config.ParseSize(in); got != want || err != nil {
+			t.Errorf("config.ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "0", "-1", "1.5MiB", "MiB", "9999999999GiB"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) accepted", bad)
+		if _, err := config.ParseSize(bad); err == nil {
+			t.Errorf("config.ParseSize(%q) accepted", bad)
 		}
 	}
 	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "0.5d": 12 * time.Hour, "250ms": 250 * time.Millisecond, "0": 0} {
-		if got, err := parseDuration(in); got != want || err != nil {
-			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		if got, err := config.ParseDuration(in); got != want || err != nil {
+			t.Errorf("config.ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "d", "-2d", "7 days", "-1s"} {
-		if _, err := parseDuration(bad); err == nil {
-			t.Errorf("parseDuration(%q) accepted", bad)
+	for _, bad := range []string{"d", "-2d", "7 days", "-1s"} {
+		if _, err := config.ParseDuration(bad); err == nil {
+			t.Errorf("config.ParseDuration(%q) accepted", bad)
 		}
 	}
 }

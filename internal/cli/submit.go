@@ -29,36 +29,33 @@ import (
 func runSubmit(args []string, stdio IO) int {
 	const name = "submit"
 	fs := newFlags(name, "FILE [--wait] [--region XX] [--formats csv,xlsx] [--out DIR] [--json]", stdio)
-	tf := addTemporalFlags(fs)
 	wait := fs.Bool("wait", false, "wait for the results, with a progress line")
-	region := fs.String("region", envDefault("region", ""), "default region for numbers written without + (env PHONECHECK_REGION)")
-	formats := fs.String("formats", envDefault("formats", "csv,xlsx"), "export formats (env PHONECHECK_FORMATS)")
-	out := fs.String("out", envDefault("out", defaultOut), "results folder or bucket URL (env PHONECHECK_OUT)")
-	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "where submitted copies are kept until archived, and the default store (env PHONECHECK_DATA_DIR)")
-	storeLoc := addStoreFlag(fs)
 	asJSON := fs.Bool("json", false, "print the workflow's state as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitForParse(err)
+	b := bindConfig(fs, "region", "formats", "out", "data_dir", "store")
+	tf := addTemporalFlags(b)
+	pos, cfg, code, ok := parseBound(stdio, name, fs, b, args)
+	if !ok {
+		return code
 	}
 	if len(pos) != 1 {
 		return usageError(stdio, name, "give one FILE to submit")
 	}
-	reg, err := phone.NormalizeRegion(*region)
+	reg, err := phone.NormalizeRegion(cfg.String("region"))
 	if err != nil {
 		return usageError(stdio, name, "--region: %v", err)
 	}
-	fmts, err := parseFormats(*formats)
+	fmts, err := parseFormats(cfg.String("formats"))
 	if err != nil {
 		return usageError(stdio, name, "%v", err)
 	}
-	data := absPath(*dataDir)
+	out := cfg.String("out")
+	data := absPath(cfg.String("data_dir"))
 	copyPath, sum, size, err := copyIn(pos[0], filepath.Join(data, "submitted"))
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
 	ctx := context.Background()
-	st, err := openStore(*storeLoc, data)
+	st, err := openStore(cfg.String("store"), data)
 	if err != nil {
 		os.Remove(copyPath)
 		return runError(stdio, name, err, "")
@@ -75,7 +72,7 @@ func runSubmit(args []string, stdio IO) int {
 	}
 	defer c.Close()
 	in := workflows.Input{Path: copyPath, Key: key, Name: filepath.Base(pos[0]), SHA256: sum, Size: size, Region: reg, Formats: fmts,
-		OutputDir: outLocation(*out), DoneDir: filepath.Join(data, "done"), FailedDir: filepath.Join(data, "failed")}
+		OutputDir: outLocation(out), DoneDir: filepath.Join(data, "done"), FailedDir: filepath.Join(data, "failed")}
 	run, existing, err := workflows.Start(ctx, c, in)
 	if err != nil {
 		os.Remove(copyPath)
@@ -249,12 +246,13 @@ func workflowIDFor(arg string) (string, error) {
 // one ID|FILE argument turned into a workflow id, and the client.
 func workflowCommand(name string, args []string, stdio IO) (id string, c client.Client, asJSON bool, code int) {
 	fs := newFlags(name, "ID|FILE [--json]", stdio)
-	tf := addTemporalFlags(fs)
+	tf := addTemporalFlags(bindConfig(fs))
 	jsonFlag := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return "", nil, false, exitForParse(err)
+	pos, _, code, ok := parseBound(stdio, name, fs, tf.b, args)
+	if !ok {
+		return "", nil, false, code
 	}
+	var err error
 	if len(pos) != 1 {
 		return "", nil, false, usageError(stdio, name, "give one workflow id or file")
 	}
@@ -314,12 +312,12 @@ func runStatus(args []string, stdio IO) int {
 func runList(args []string, stdio IO) int {
 	const name = "list"
 	fs := newFlags(name, "[--stage STAGE] [--limit N] [--json]", stdio)
-	tf := addTemporalFlags(fs)
+	tf := addTemporalFlags(bindConfig(fs))
 	stage := fs.String("stage", "", "only files in this stage (preparing, uploading, polling, downloading, joining, exporting, archiving, done, failed)")
 	limit := fs.Int("limit", 50, "at most this many")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
-		return exitForParse(err)
+	if _, _, code, ok := parseBound(stdio, name, fs, tf.b, args); !ok {
+		return code
 	}
 	query := "WorkflowType = 'ProcessFile'"
 	if *stage != "" {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,8 +11,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/phonecheck/phonecheck/activities"
+	"github.com/phonecheck/phonecheck/internal/config"
 	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/phone"
+	"github.com/phonecheck/phonecheck/temporalx"
 	"github.com/phonecheck/phonecheck/watcher"
 	"github.com/phonecheck/phonecheck/workflows"
 )
@@ -66,40 +67,48 @@ func watchFolders(dirs []string, region, formats, out string, poll bool, settle 
 
 func runWatch(args []string, stdio IO) int {
 	const name = "watch"
-	fs := newFlags(name, "DIR... [--config FILE] [--region XX] [--formats csv,xlsx] [--out DIR] [--poll] [--settle 2s]", stdio)
-	tf := addTemporalFlags(fs)
-	config := fs.String("config", envDefault("watch-config", ""), "JSON file with per-folder settings (env PHONECHECK_WATCH_CONFIG)")
-	region := fs.String("region", envDefault("region", ""), "default region for national numbers (env PHONECHECK_REGION)")
-	formats := fs.String("formats", envDefault("formats", "csv,xlsx"), "export formats (env PHONECHECK_FORMATS)")
-	out := fs.String("out", envDefault("out", defaultOut), "results folder or bucket URL (env PHONECHECK_OUT)")
-	storeLoc := addStoreFlag(fs)
-	dataDir := fs.String("data-dir", envDefault("data-dir", defaultDataDir), "holds the default store (env PHONECHECK_DATA_DIR)")
-	poll := fs.Bool("poll", false, "scan on a timer instead of file system events (NFS, SMB, FUSE)")
-	settle := fs.Duration("settle", 0, "how long a file must stay unchanged before it is taken (default 2s)")
-	dirs, err := parse(fs, args)
-	if err != nil {
-		return exitForParse(err)
+	fs := newFlags(name, "DIR... [--config FILE] [--watch-config FILE] [--region XX] [--formats csv,xlsx] [--out DIR] [--poll] [--settle 2s] [--metrics-listen ADDR]", stdio)
+	b := bindConfig(fs, "watch.config", "region", "formats", "out", "store", "data_dir", "watch.poll", "watch.settle")
+	// watch --config once took the watcher's JSON file; such a file still works.
+	b.LegacyWatchConfig = true
+	tf := addTemporalFlags(b)
+	b.Add(config.RunKeys...)
+	dirs, cfg, code, ok := parseBound(stdio, name, fs, b, args)
+	if !ok {
+		return code
 	}
-	var cfg watcher.Config
-	if *config != "" {
-		if cfg, err = watcher.LoadConfig(*config); err != nil {
+	var wcfg watcher.Config
+	var err error
+	if p := cfg.String("watch.config"); p != "" {
+		if wcfg, err = watcher.LoadConfig(p); err != nil {
 			return usageError(stdio, name, "%v", err)
 		}
 	}
-	folders, err := watchFolders(dirs, *region, *formats, *out, *poll, *settle)
+	settle := time.Duration(0)
+	if cfg.Get("watch.settle").Source != config.FromDefault {
+		settle = cfg.Duration("watch.settle") // else each folder's own or the watcher's default
+	}
+	folders, err := watchFolders(dirs, cfg.String("region"), cfg.String("formats"), cfg.String("out"), cfg.Bool("watch.poll"), settle)
 	if err != nil {
 		return usageError(stdio, name, "%v", err)
 	}
-	cfg.Folders = append(cfg.Folders, folders...)
-	if len(cfg.Folders) == 0 {
-		return usageError(stdio, name, "give at least one folder to watch (or --config FILE)")
+	wcfg.Folders = append(wcfg.Folders, folders...)
+	if len(wcfg.Folders) == 0 {
+		return usageError(stdio, name, "give at least one folder to watch (or --watch-config FILE)")
 	}
-	st, err := openStore(*storeLoc, *dataDir)
+	rt, err := newRuntime(stdio, cfg, "")
+	if err != nil {
+		return usageError(stdio, name, "%v", err)
+	}
+	defer rt.close()
+	st, err := openStore(cfg.String("store"), cfg.String("data_dir"))
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
 	defer st.Close()
-	c, err := tf.dial()
+	opts, _ := tf.options()
+	opts.Logger, opts.MetricsHandler = rt.log, rt.temporalMetrics()
+	c, err := temporalx.Dial(opts)
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
@@ -117,10 +126,15 @@ func runWatch(args []string, stdio IO) int {
 	defer files.Stop()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(stdio.Err, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	w, err := watcher.New(cfg, workflowStarter{c: c, store: st, filesQueue: workflows.FilesQueue(host)}, logger)
+	w, err := watcher.New(wcfg, rt.metrics.Starter(workflowStarter{c: c, store: st, filesQueue: workflows.FilesQueue(host)}), rt.log)
 	if err != nil {
 		return usageError(stdio, name, "%v", err)
+	}
+	rt.metrics.WatchWatcher(w)
+	rt.metrics.Stages(c, stageCacheFor, rt.log)
+	rt.ready("temporal", temporalReachable(c))
+	if err := rt.serve(ctx, stdio, name); err != nil {
+		return runError(stdio, name, err, "")
 	}
 	for _, f := range w.Folders() {
 		fmt.Fprintf(stdio.Err, "phonecheck watch: %s (done: %s, failed: %s)\n", f.Dir, f.DoneDir(), f.FailedDir())

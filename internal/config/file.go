@@ -90,7 +90,7 @@ func (f *File) walk(m *yaml.Node, prefix, base string) error {
 		if err := check(s.Kind, *raw); err != nil {
 			return fmt.Errorf("line %d: %s: %v", v.Line, key, err)
 		}
-		if s.Kind == Path && *raw != "" && !filepath.IsAbs(*raw) && base != "" {
+		if (s.Kind == Path || s.Kind == Location && !strings.Contains(*raw, "://")) && *raw != "" && !filepath.IsAbs(*raw) && base != "" {
 			*raw = filepath.Join(base, *raw)
 		}
 		f.values[key] = fileValue{raw: *raw, line: v.Line}

@@ -14,6 +14,7 @@ type Kind int
 const (
 	String    Kind = iota
 	Path           // a file or directory
+	Location       // a directory, or a URL such as s3://bucket (kept as given)
 	Bool           // true/false, 1/0, yes/no
 	Int            // a count, 0 or more
 	Duration       // Go duration or days: 250ms, 2s, 12h, 7d
@@ -50,8 +51,10 @@ var Settings = []Setting{
 		Usage: "where state lives: Temporal's SQLite file (up), the offline server's tasks, scratch space of files in progress"},
 	{Key: "inbox", Flag: "inbox", Env: env("INBOX"), Default: "inbox", Kind: Path,
 		Usage: "folder to drop number files into (up, doctor)"},
-	{Key: "out", Flag: "out", Env: env("OUT"), Default: "results", Kind: Path,
-		Usage: "folder results are written to"},
+	{Key: "out", Flag: "out", Env: env("OUT"), Default: "results", Kind: Location,
+		Usage: "folder or bucket URL results are written to"},
+	{Key: "store", Flag: "store", Env: env("STORE"), Kind: Location,
+		Usage: "where workers share inputs and work files: a directory, file:///dir or s3://bucket (default <data_dir>/store)"},
 	{Key: "region", Flag: "region", Env: env("REGION"), Kind: Region,
 		Usage: "default region (ISO 3166-1 alpha-2) for numbers written without +"},
 	{Key: "formats", Flag: "formats", Env: env("FORMATS"), Default: "csv,xlsx", Kind: Formats,
