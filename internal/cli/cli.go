@@ -53,6 +53,8 @@ func init() {
 		{"validate", "[--region XX] [--format csv|xlsx|jsonl] [-o PATH] [FILE|-]", "validate a file of numbers offline, one result row per line", runValidate},
 		{"serve", serveArgs, "run the offline phoneCheck v1 task API", runServe},
 		{"config", "[--config FILE] [--json] [flags]", "print the effective configuration and where each value came from", runConfig},
+		{"doctor", "[--config FILE] [--temporal-address HOST:PORT] [--api-url URL] [--api-key KEY] [--inbox DIR] [--out DIR]", "check Temporal, the task API and the folders; say what to fix", runDoctor},
+		{"healthcheck", "[--metrics-listen ADDR] [--live]", "probe a running command's /readyz (for container healthchecks)", runHealthcheck},
 		{"version", "", "print the version", runVersion},
 	}
 }
@@ -78,7 +80,7 @@ func Main(args []string, stdio IO) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "phonecheck validates phone numbers in bulk.\n\nUsage:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  phonecheck %-9s %s\n      %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  phonecheck %-11s %s\n      %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery flag also reads an environment variable (PHONECHECK_<FLAG>); run 'phonecheck COMMAND -h' for details.")
 }

@@ -78,3 +78,19 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorAndHealthcheckExitCodes: doctor exits 1 when a check fails;
+// healthcheck without a listener is a usage error, and 1 when nothing answers.
+func TestDoctorAndHealthcheckExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "", "doctor", "--temporal-address", "127.0.0.1:1", "--inbox", dir, "--out", dir, "--data-dir", dir)
+	if code != ExitError || !strings.Contains(out, "✗ temporal") || !strings.Contains(out, "✓ inbox") || !strings.Contains(errs, "1 of 5 checks failed") {
+		t.Errorf("doctor: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := run(t, "", "healthcheck"); code != ExitUsage || !strings.Contains(errs, "--metrics-listen") {
+		t.Errorf("healthcheck without address: %d %s", code, errs)
+	}
+	if code, _, _ := run(t, "", "healthcheck", "--metrics-listen", "127.0.0.1:1"); code != ExitError {
+		t.Errorf("healthcheck of nothing: %d", code)
+	}
+}

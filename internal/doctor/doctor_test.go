@@ -1,0 +1,78 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phonecheck/phonecheck/internal/pipelinetest"
+	"github.com/phonecheck/phonecheck/temporalx"
+)
+
+func dirs(t *testing.T) (data, inbox, out string) {
+	root := t.TempDir()
+	data, inbox, out = filepath.Join(root, "data"), filepath.Join(root, "inbox"), filepath.Join(root, "results")
+	for _, d := range []string{data, inbox, out} {
+		os.MkdirAll(d, 0o755)
+	}
+	return
+}
+
+func report(t *testing.T, o Options) (string, int) {
+	t.Helper()
+	var buf bytes.Buffer
+	failed := Print(&buf, Run(context.Background(), o))
+	return buf.String(), failed
+}
+
+// TestLiveStackIsHealthy: against a live embedded Temporal server and the
+// offline API with the right key, every check passes.
+func TestLiveStackIsHealthy(t *testing.T) {
+	s := pipelinetest.New(t, 0)
+	data, inbox, out := dirs(t)
+	text, failed := report(t, Options{Temporal: temporalx.ClientOptions{Address: s.Addr}, APIURL: s.APIURL, APIKey: pipelinetest.Key,
+		DataDir: data, Inbox: inbox, Out: out})
+	if failed != 0 || strings.Count(text, "✓") != 5 {
+		t.Errorf("%d failed:\n%s", failed, text)
+	}
+	for _, want := range []string{"namespace \"default\" is registered", "search attribute PhonecheckStage exists", "accepts the API key", "renames to"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	// The wrong key: 401 says so, and the key itself is never printed.
+	text, failed = report(t, Options{Temporal: temporalx.ClientOptions{Address: s.Addr}, APIURL: s.APIURL, APIKey: "wrong-key-0000",
+		DataDir: data, Inbox: inbox, Out: out})
+	if failed != 1 || !strings.Contains(text, "✗ task API") || !strings.Contains(text, "refuses the API key (401): the key is wrong") ||
+		!strings.Contains(text, "→ set PHONECHECK_API_KEY") || strings.Contains(text, "wrong-key-0000") {
+		t.Errorf("wrong key: %d failed:\n%s", failed, text)
+	}
+}
+
+// TestDeadAddressesAndMissingFolders: nothing listens, nothing exists; each
+// check fails with what to do, quickly.
+func TestDeadAddressesAndMissingFolders(t *testing.T) {
+	root := t.TempDir()
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, nil, 0o644)
+	text, failed := report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)},
+		APIURL: "http://" + pipelinetest.FreeAddr(t), APIKey: "k",
+		DataDir: filepath.Join(root, "missing"), Inbox: file, Out: ""})
+	if failed != 5 {
+		t.Errorf("%d failed, want 5:\n%s", failed, text)
+	}
+	for _, want := range []string{"✗ temporal  cannot reach", "connection refused", "→ start Temporal", "✗ task API  cannot reach",
+		"missing does not exist", "→ create it", "file is not a directory", "✗ results   no folder configured"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	// No URL: the API check is skipped, not failed (up runs its own server).
+	text, _ = report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)}})
+	if !strings.Contains(text, "- task API  no --api-url") {
+		t.Errorf("no URL:\n%s", text)
+	}
+}
