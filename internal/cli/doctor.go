@@ -68,4 +68,3 @@ func runHealthcheck(args []string, stdio IO) int {
 	}
 	return ExitOK
 }
-

@@ -275,4 +275,3 @@ func rootCause(err error) string {
 	}
 	return strings.Trim(msg, `"`)
 }
-

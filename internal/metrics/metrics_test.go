@@ -44,7 +44,9 @@ type fakeAPI struct{ err error }
 func (f fakeAPI) CreateTask(context.Context, string, io.Reader) (*ekycpro.Task, error) {
 	return &ekycpro.Task{}, f.err
 }
-func (f fakeAPI) GetTask(context.Context, string) (*ekycpro.Task, error) { return &ekycpro.Task{}, f.err }
+func (f fakeAPI) GetTask(context.Context, string) (*ekycpro.Task, error) {
+	return &ekycpro.Task{}, f.err
+}
 func (f fakeAPI) DownloadResult(context.Context, string, string, int64) (int64, error) {
 	return 0, f.err
 }
