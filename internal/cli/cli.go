@@ -59,6 +59,15 @@ func init() {
 	}
 }
 
+// Commands are the subcommands' names.
+func Commands() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return names
+}
+
 // Main runs one command line and returns the process exit code.
 func Main(args []string, stdio IO) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {

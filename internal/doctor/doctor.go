@@ -190,6 +190,9 @@ func call(ctx context.Context, o Options, method, u string, body io.Reader) (int
 
 func checkDir(name, dir, setting string) Result {
 	r := Result{Name: name}
+	if r, ok := creatable(name, dir); ok {
+		return r
+	}
 	if err := writable(dir); err != nil {
 		r.Status, r.Detail = Fail, err.Error()
 		r.Fix = fmt.Sprintf("create it with write access for this user (mkdir -p %s), or choose another with %s", dir, setting)
@@ -204,6 +207,9 @@ func checkDir(name, dir, setting string) Result {
 // archives are renames, which fail across file systems.
 func checkInbox(inbox string) Result {
 	r := Result{Name: "inbox"}
+	if r, ok := creatable("inbox", inbox); ok {
+		return r
+	}
 	if err := writable(inbox); err != nil {
 		r.Status, r.Detail = Fail, err.Error()
 		r.Fix = fmt.Sprintf("create it with write access for this user (mkdir -p %s), or choose another with --inbox / PHONECHECK_INBOX", inbox)
@@ -228,6 +234,28 @@ func checkInbox(inbox string) Result {
 	os.Remove(dst)
 	r.Detail = fmt.Sprintf("%s is writable; renames to %s (processing/, done/, failed/) work", dir, state)
 	return r
+}
+
+// creatable reports a missing folder whose nearest existing parent is
+// writable as fine: the commands create their folders when they start.
+func creatable(name, dir string) (Result, bool) {
+	if dir == "" {
+		return Result{}, false
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		return Result{}, false
+	}
+	parent := filepath.Dir(abs(dir))
+	for {
+		if _, err := os.Stat(parent); err == nil || filepath.Dir(parent) == parent {
+			break
+		}
+		parent = filepath.Dir(parent)
+	}
+	if writable(parent) != nil {
+		return Result{}, false
+	}
+	return Result{Name: name, Detail: fmt.Sprintf("%s does not exist yet; it is created on start (%s is writable)", abs(dir), parent)}, true
 }
 
 func writable(dir string) error {

@@ -60,15 +60,20 @@ func TestDeadAddressesAndMissingFolders(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	text, failed := report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)},
 		APIURL: "http://" + pipelinetest.FreeAddr(t), APIKey: "k",
-		DataDir: filepath.Join(root, "missing"), Inbox: file, Out: ""})
+		DataDir: filepath.Join(file, "under-a-file"), Inbox: file, Out: ""})
 	if failed != 5 {
 		t.Errorf("%d failed, want 5:\n%s", failed, text)
 	}
 	for _, want := range []string{"✗ temporal  cannot reach", "connection refused", "→ start Temporal", "✗ task API  cannot reach",
-		"missing does not exist", "→ create it", "file is not a directory", "✗ results   no folder configured"} {
+		"under-a-file: not a directory", "→ create it", "file is not a directory", "✗ results   no folder configured"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
+	}
+	// A missing folder under a writable one is created on start: fine.
+	text, _ = report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)}, Out: filepath.Join(root, "new", "results")})
+	if !strings.Contains(text, "✓ results   "+filepath.Join(root, "new", "results")+" does not exist yet") {
+		t.Errorf("missing results folder:\n%s", text)
 	}
 	// No URL: the API check is skipped, not failed (up runs its own server).
 	text, _ = report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)}})
