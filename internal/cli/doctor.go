@@ -27,6 +27,7 @@ func runDoctor(args []string, stdio IO) int {
 		Temporal: temporalOptions(cfg),
 		APIURL:   cfg.String("api.url"), APIKey: cfg.String("api.key"),
 		DataDir: cfg.String("data_dir"), Inbox: cfg.String("inbox"), Out: cfg.String("out"),
+		Store: cfg.String("store"),
 	})
 	if failed := doctor.Print(stdio.Out, results); failed > 0 {
 		fmt.Fprintf(stdio.Err, "phonecheck doctor: %d of %d checks failed\n", failed, len(results))

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/temporalx"
 	"github.com/phonecheck/phonecheck/workflows"
 )
@@ -46,10 +47,13 @@ type Options struct {
 	Temporal temporalx.ClientOptions
 	APIURL   string // "" skips the API check (up runs its own offline server)
 	APIKey   string
-	// Dirs to check by name: "data dir", "inbox", "results".
+	// Dirs to check by name: "data dir", "inbox", "results" (Out may be a
+	// bucket URL, checked as a store).
 	DataDir, Inbox, Out string
-	Timeout             time.Duration // per network check; 0: 5 s
-	HTTP                *http.Client  // nil: a client with Timeout
+	// Store is the workers' shared store; "" is the one in DataDir.
+	Store   string
+	Timeout time.Duration // per network check; 0: 5 s
+	HTTP    *http.Client  // nil: a client with Timeout
 }
 
 // Run runs every check.
@@ -62,9 +66,55 @@ func Run(ctx context.Context, o Options) []Result {
 	}
 	out := []Result{checkTemporal(ctx, o), checkAPI(ctx, o)}
 	out = append(out, checkDir("data dir", o.DataDir, "--data-dir / PHONECHECK_DATA_DIR"))
-	out = append(out, checkDir("results", o.Out, "--out / PHONECHECK_OUT"))
+	if strings.Contains(o.Out, "://") {
+		out = append(out, checkStore(ctx, "results", o.Out, o.Timeout, "--out / PHONECHECK_OUT"))
+	} else {
+		out = append(out, checkDir("results", o.Out, "--out / PHONECHECK_OUT"))
+	}
+	loc := o.Store
+	if loc == "" && o.DataDir != "" {
+		loc = filepath.Join(o.DataDir, "store")
+	}
+	if loc != "" {
+		out = append(out, checkStore(ctx, "store", loc, o.Timeout, "--store / PHONECHECK_STORE"))
+	}
 	out = append(out, checkInbox(o.Inbox))
 	return out
+}
+
+// checkStore writes, reads back and removes a probe object: what every
+// worker does with each file's input and work files.
+func checkStore(ctx context.Context, name, location string, timeout time.Duration, setting string) Result {
+	r := Result{Name: name}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	fail := func(err error, fix string) Result {
+		r.Status, r.Detail, r.Fix = Fail, rootCause(err), fix
+		return r
+	}
+	st, err := store.Open(ctx, location)
+	if err != nil {
+		return fail(err, "give a directory, file:///dir or s3://bucket?region=...&endpoint=... with "+setting)
+	}
+	defer st.Close()
+	key := fmt.Sprintf(".phonecheck-doctor-%d", time.Now().UnixNano())
+	want := []byte("phonecheck doctor probe\n")
+	if err := st.WriteAll(ctx, key, want); err != nil {
+		return fail(err, "check the location and that this user (or the AWS_* credentials) may write to it, or choose another with "+setting)
+	}
+	defer st.Delete(context.WithoutCancel(ctx), key)
+	got, err := st.ReadAll(ctx, key)
+	if err != nil || string(got) != string(want) {
+		if err == nil {
+			err = errors.New("the probe read back differs from what was written")
+		}
+		return fail(err, "check that the store is consistent (read after write) and readable by this user")
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		return fail(err, "grant delete permission: finished files' work files are removed from the store")
+	}
+	r.Detail = st.Location("") + " is writable, readable and deletable"
+	return r
 }
 
 // Print writes the report and returns how many checks failed.

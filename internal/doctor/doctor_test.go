@@ -35,10 +35,11 @@ func TestLiveStackIsHealthy(t *testing.T) {
 	data, inbox, out := dirs(t)
 	text, failed := report(t, Options{Temporal: temporalx.ClientOptions{Address: s.Addr}, APIURL: s.APIURL, APIKey: pipelinetest.Key,
 		DataDir: data, Inbox: inbox, Out: out})
-	if failed != 0 || strings.Count(text, "✓") != 5 {
+	if failed != 0 || strings.Count(text, "✓") != 6 {
 		t.Errorf("%d failed:\n%s", failed, text)
 	}
-	for _, want := range []string{"namespace \"default\" is registered", "search attribute PhonecheckStage exists", "accepts the API key", "renames to"} {
+	for _, want := range []string{"namespace \"default\" is registered", "search attribute PhonecheckStage exists", "accepts the API key", "renames to",
+		"✓ store     " + filepath.Join(data, "store") + " is writable, readable and deletable"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
@@ -61,8 +62,8 @@ func TestDeadAddressesAndMissingFolders(t *testing.T) {
 	text, failed := report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)},
 		APIURL: "http://" + pipelinetest.FreeAddr(t), APIKey: "k",
 		DataDir: filepath.Join(file, "under-a-file"), Inbox: file, Out: ""})
-	if failed != 5 {
-		t.Errorf("%d failed, want 5:\n%s", failed, text)
+	if failed != 6 {
+		t.Errorf("%d failed, want 6:\n%s", failed, text)
 	}
 	for _, want := range []string{"✗ temporal  cannot reach", "connection refused", "→ start Temporal", "✗ task API  cannot reach",
 		"under-a-file: not a directory", "→ create it", "file is not a directory", "✗ results   no folder configured"} {
@@ -74,6 +75,13 @@ func TestDeadAddressesAndMissingFolders(t *testing.T) {
 	text, _ = report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)}, Out: filepath.Join(root, "new", "results")})
 	if !strings.Contains(text, "✓ results   "+filepath.Join(root, "new", "results")+" does not exist yet") {
 		t.Errorf("missing results folder:\n%s", text)
+	}
+	// Stores: a bucket in memory works; an unknown scheme says what to give.
+	text, _ = report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)}, Store: "mem://", Out: "ftp://host/results"})
+	for _, want := range []string{"✓ store     mem://", "✗ results   store: \"ftp://host/results\": unsupported scheme", "→ give a directory, file:///dir or s3://"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stores: report lacks %q:\n%s", want, text)
+		}
 	}
 	// No URL: the API check is skipped, not failed (up runs its own server).
 	text, _ = report(t, Options{Temporal: temporalx.ClientOptions{Address: pipelinetest.FreeAddr(t)}})
