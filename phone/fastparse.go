@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/phonecheck/phonecheck/phone/internal/automata"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -68,8 +69,8 @@ func fastParse(text, defaultRegion string, num *phonenumbers.PhoneNumber) (handl
 		// A number that starts with the default region's calling code
 		// may have been written without the plus.
 		potential := def.stripNationalPrefix(digits[len(def.ccString):])
-		fullValid := def.natRule.Match(digits)
-		nationalValid := def.natRule.Match(potential)
+		fullValid := def.matchNatRule(digits)
+		nationalValid := def.matchNatRule(potential)
 		if (!fullValid && nationalValid) || def.testLength(len(digits)) == phonenumbers.TOO_LONG {
 			cc, national = int(def.meta.GetCountryCode()), potential
 		}
@@ -122,6 +123,17 @@ func fastParse(text, defaultRegion string, num *phonenumbers.PhoneNumber) (handl
 // (the leftmost match must begin at 0) that is not followed by a 0, since
 // country codes never start with 0. It returns where the rest begins.
 func (rm *regionMeta) iddEnd(digits []byte) (int, bool) {
+	if rm.auto != nil && rm.iddA != automata.NoAutomaton {
+		switch count, end := rm.auto.prefixEnds(rm.iddA, digits); count {
+		case 0:
+			return 0, false
+		case 1:
+			if end < len(digits) && digits[end] == '0' {
+				return 0, false
+			}
+			return end, true
+		}
+	}
 	loc := rm.idd.FindIndex(digits)
 	if loc == nil || loc[0] != 0 {
 		return 0, false
@@ -154,20 +166,33 @@ func (rm *regionMeta) stripNationalPrefix(n []byte) []byte {
 	if len(n) == 0 || rm.natPrefix == nil {
 		return n
 	}
+	if rm.auto != nil && rm.npA != automata.NoAutomaton {
+		count, end := rm.auto.prefixEnds(rm.npA, n)
+		if count == 0 {
+			return n
+		}
+		if count == 1 && rm.transform == "" {
+			// Without a transform rule only the match's end matters.
+			if rm.matchNatRule(n) && !rm.matchNatRule(n[end:]) {
+				return n
+			}
+			return n[end:]
+		}
+	}
 	groups := rm.natPrefix.FindSubmatchIndex(n)
 	if groups == nil {
 		return n
 	}
-	viableOriginal := rm.natRule.Match(n)
+	viableOriginal := rm.matchNatRule(n)
 	numGroups := len(groups)/2 - 1
 	if rm.transform == "" || groups[numGroups*2] < 0 {
-		if viableOriginal && !rm.natRule.Match(n[groups[1]:]) {
+		if viableOriginal && !rm.matchNatRule(n[groups[1]:]) {
 			return n
 		}
 		return n[groups[1]:]
 	}
 	transformed := []byte(rm.natPrefix.ReplaceAllString(string(n), rm.transform))
-	if viableOriginal && !rm.natRule.Match(transformed) {
+	if viableOriginal && !rm.matchNatRule(transformed) {
 		return n
 	}
 	return transformed

@@ -2,11 +2,13 @@ package phone
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/phonecheck/phonecheck/phone/internal/automata"
 )
 
 // The libphonenumber algorithms below (number type, region, formatting) are
@@ -83,6 +85,15 @@ func newNumberFormats(nfs []*phonenumbers.NumberFormat) []numberFormat {
 }
 
 type regionMeta struct {
+	// auto, when not nil, holds the automata of the region's patterns
+	// (automata.go); an automaton's start is automata.NoAutomaton where it
+	// was not compiled, and then the regexps below answer.
+	auto                               *dfa
+	typesA, formatsA, intlA, iddA, npA uint32
+	// lenMask[n] has the bit of each description (automata.TagGeneral...)
+	// whose possible lengths allow n digits.
+	lenMask [maxNSN + 1]uint16
+
 	meta      *phonenumbers.PhoneMetadata
 	ccString  string
 	idd       *regexp.Regexp // international prefix, unanchored as nyaruka uses it
@@ -149,6 +160,24 @@ var meta = sync.OnceValue(func() *metadata {
 			m.isCC[cc] = true
 		}
 	}
+	if auto, entries, err := loadAutomata(coll); err == nil {
+		for _, rm := range m.all() {
+			e := entries[entryKey(rm.meta.GetId(), int(rm.meta.GetCountryCode()))]
+			if e == nil {
+				continue
+			}
+			rm.auto = auto
+			rm.typesA, rm.formatsA, rm.intlA = e.Start[automata.Types], e.Start[automata.Formats], e.Start[automata.IntlFormats]
+			rm.iddA, rm.npA = e.Start[automata.IDD], e.Start[automata.NationalPrefix]
+			for tag, d := range automata.Descs(rm.meta) {
+				for n := range rm.lenMask {
+					if l := d.GetPossibleLength(); len(l) == 0 || slices.Contains(l, int32(n)) {
+						rm.lenMask[n] |= 1 << tag
+					}
+				}
+			}
+		}
+	}
 	for cc := range m.isCC {
 		for _, region := range phonenumbers.GetRegionCodesForCountryCode(cc) {
 			if rm := m.regions[region]; rm != nil {
@@ -158,6 +187,21 @@ var meta = sync.OnceValue(func() *metadata {
 	}
 	return m
 })
+
+// all returns every region's and non-geographical entity's metadata.
+func (m *metadata) all() []*regionMeta {
+	var out []*regionMeta
+	for _, rm := range m.regions {
+		out = append(out, rm)
+	}
+	for _, rm := range m.nonGeo {
+		out = append(out, rm)
+	}
+	return out
+}
+
+// maxNSN is the longest national significant number libphonenumber parses.
+const maxNSN = phonenumbers.MAX_LENGTH_FOR_NSN
 
 func orNonMatch(p string) string {
 	if p == "" {
@@ -192,7 +236,7 @@ func (m *metadata) regionOf(cc int, nsn string) (string, *regionMeta) {
 	}
 	for _, rm := range regions {
 		if rm.leadingDigits != nil {
-			if rm.leadingDigits.MatchString(nsn) {
+			if rm.matchLeadingDigits(nsn) {
 				return rm.meta.GetId(), rm
 			}
 		} else if rm.numberType(nsn) != phonenumbers.UNKNOWN {
@@ -202,8 +246,66 @@ func (m *metadata) regionOf(cc int, nsn string) (string, *regionMeta) {
 	return "", nil
 }
 
-// numberType is getNumberTypeHelper.
+// matchLeadingDigits reports whether the region's leading digits match the
+// start of nsn.
+func (rm *regionMeta) matchLeadingDigits(nsn string) bool {
+	if rm.auto != nil && rm.typesA != automata.NoAutomaton {
+		_, prefix := rm.auto.walk(rm.typesA, nsn)
+		return prefix&(1<<automata.TagLeadingDigits) != 0
+	}
+	return rm.leadingDigits.MatchString(nsn)
+}
+
+// matchNatRule reports whether the general description's pattern matches
+// all of n (without its possible lengths: nyaruka's nationalNumberRule).
+func (rm *regionMeta) matchNatRule(n []byte) bool {
+	if rm.auto != nil && rm.typesA != automata.NoAutomaton {
+		return rm.auto.matchWhole(rm.typesA, n)&(1<<automata.TagGeneral) != 0
+	}
+	return rm.natRule.Match(n)
+}
+
+// numberType is getNumberTypeHelper: one walk of the types automaton gives
+// every description's pattern, the possible lengths select among them.
 func (rm *regionMeta) numberType(nsn string) phonenumbers.PhoneNumberType {
+	if rm.auto == nil || rm.typesA == automata.NoAutomaton || len(nsn) > maxNSN {
+		return rm.numberTypeRegexp(nsn)
+	}
+	whole, _ := rm.auto.walk(rm.typesA, nsn)
+	match := uint16(whole) & rm.lenMask[len(nsn)]
+	is := func(tag int) bool { return match&(1<<tag) != 0 }
+	switch {
+	case !is(automata.TagGeneral):
+		return phonenumbers.UNKNOWN
+	case is(automata.TagPremiumRate):
+		return phonenumbers.PREMIUM_RATE
+	case is(automata.TagTollFree):
+		return phonenumbers.TOLL_FREE
+	case is(automata.TagSharedCost):
+		return phonenumbers.SHARED_COST
+	case is(automata.TagVoip):
+		return phonenumbers.VOIP
+	case is(automata.TagPersonalNumber):
+		return phonenumbers.PERSONAL_NUMBER
+	case is(automata.TagPager):
+		return phonenumbers.PAGER
+	case is(automata.TagUAN):
+		return phonenumbers.UAN
+	case is(automata.TagVoicemail):
+		return phonenumbers.VOICEMAIL
+	case is(automata.TagFixedLine):
+		if rm.sameMobileAndFixed || is(automata.TagMobile) {
+			return phonenumbers.FIXED_LINE_OR_MOBILE
+		}
+		return phonenumbers.FIXED_LINE
+	case !rm.sameMobileAndFixed && is(automata.TagMobile):
+		return phonenumbers.MOBILE
+	}
+	return phonenumbers.UNKNOWN
+}
+
+// numberTypeRegexp is getNumberTypeHelper with the regexps.
+func (rm *regionMeta) numberTypeRegexp(nsn string) phonenumbers.PhoneNumberType {
 	switch {
 	case !rm.general.match(nsn):
 		return phonenumbers.UNKNOWN
