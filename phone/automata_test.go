@@ -2,6 +2,10 @@ package phone
 
 import (
 	"bytes"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
@@ -29,6 +33,173 @@ func TestAutomataFresh(t *testing.T) {
 	for _, rm := range meta().all() {
 		if rm.auto == nil || rm.typesA == automata.NoAutomaton || rm.formatsA == automata.NoAutomaton || rm.iddA == automata.NoAutomaton {
 			t.Errorf("%s: automata not loaded", rm.meta.GetId())
+		}
+	}
+}
+
+// reach[s] holds the tags whose pattern accepts in s or after it.
+var reach = sync.OnceValue(func() []uint64 {
+	a := meta().all()[0].auto
+	r := slices.Clone(a.label)
+	for changed := true; changed; {
+		changed = false
+		for s := range r {
+			for d := range 10 {
+				if to := a.trans[10*s+d]; r[s]|r[to] != r[s] {
+					r[s] |= r[to]
+					changed = true
+				}
+			}
+		}
+	}
+	return r
+})
+
+// sample returns up to n distinct digit strings that the pattern of tag
+// accepts as a whole, by random walks through the automaton from start.
+func sample(rng *rand.Rand, a *dfa, start uint32, tag int, n int) []string {
+	bit := uint64(1) << tag
+	r := reach()
+	if r[start]&bit == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	for try := 0; try < 4*n && len(seen) < n; try++ {
+		s, b := start, []byte{}
+		for len(b) < 25 {
+			var next []int
+			for d := range 10 {
+				if r[a.trans[10*s+uint32(d)]]&bit != 0 {
+					next = append(next, d)
+				}
+			}
+			if a.label[s]&bit != 0 && (len(next) == 0 || rng.IntN(4) == 0) {
+				seen[string(b)] = true
+				break
+			}
+			if len(next) == 0 {
+				break
+			}
+			d := next[rng.IntN(len(next))]
+			b = append(b, byte('0'+d))
+			s = a.trans[10*s+uint32(d)]
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// mutants returns s with small changes: a digit more or less, the last digit
+// changed, which puts numbers on the edges of the patterns.
+func mutants(rng *rand.Rand, s string) []string {
+	out := []string{s, s + string(byte('0'+rng.IntN(10)))}
+	if len(s) > 1 {
+		out = append(out, s[:len(s)-1], s[:len(s)-1]+string(byte('0'+rng.IntN(10))), s[1:])
+	}
+	return out
+}
+
+// samples are numbers of every description of a region, and their mutants.
+func samples(rng *rand.Rand, rm *regionMeta, perTag int) []string {
+	var out []string
+	for tag := range automata.NumDescs {
+		for _, s := range sample(rng, rm.auto, rm.typesA, tag, perTag) {
+			out = append(out, mutants(rng, s)...)
+		}
+	}
+	return out
+}
+
+// TestAutomataTypesMatchRegexps holds each automaton to the regexps it
+// replaces, on numbers sampled from every description of every region.
+func TestAutomataTypesMatchRegexps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	checked := 0
+	for _, rm := range meta().all() {
+		id := rm.meta.GetId()
+		for _, nsn := range samples(rng, rm, 40) {
+			checked++
+			if got, want := rm.numberType(nsn), rm.numberTypeRegexp(nsn); got != want {
+				t.Fatalf("%s %s: type %v, regexp %v", id, nsn, got, want)
+			}
+			if got, want := rm.matchNatRule([]byte(nsn)), rm.natRule.MatchString(nsn); got != want {
+				t.Fatalf("%s %s: national number rule %v, regexp %v", id, nsn, got, want)
+			}
+			if rm.leadingDigits != nil {
+				if got, want := rm.matchLeadingDigits(nsn), rm.leadingDigits.MatchString(nsn); got != want {
+					t.Fatalf("%s %s: leading digits %v, regexp %v", id, nsn, got, want)
+				}
+			}
+			// The prefixes: national prefix and IDD written before the number.
+			for _, prefix := range []string{"", "0", "1", "00", "011", "8", "810", "0011", "9", "15", rm.meta.GetNationalPrefix()} {
+				n := []byte(prefix + nsn)
+				if got, want := rm.stripNationalPrefix(slices.Clone(n)), rm.stripNationalPrefixRegexp(slices.Clone(n)); !bytes.Equal(got, want) {
+					t.Fatalf("%s %s: national prefix stripped to %s, regexp %s", id, n, got, want)
+				}
+				end, ok := rm.iddEnd(n)
+				if wantEnd, wantOK := rm.iddEndRegexp(n); end != wantEnd || ok != wantOK {
+					t.Fatalf("%s %s: IDD ends at %d %v, regexp %d %v", id, n, end, ok, wantEnd, wantOK)
+				}
+			}
+		}
+	}
+	t.Logf("%d numbers", checked)
+}
+
+// TestAutomataFormatsMatchRegexps holds the formats automata, the sequence
+// matcher and the templates to the regexps, on numbers sampled from every
+// format pattern of every region.
+func TestAutomataFormatsMatchRegexps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	checked, formatted, bySeq := 0, 0, 0
+	for _, rm := range meta().all() {
+		id := rm.meta.GetId()
+		for _, intl := range []bool{false, true} {
+			formats, start := rm.formats, rm.formatsA
+			if intl {
+				formats, start = rm.intlFormats, rm.intlA
+			}
+			var nsns []string
+			for i := range formats {
+				for _, s := range sample(rng, rm.auto, start, i, 30) {
+					nsns = append(nsns, mutants(rng, s)...)
+				}
+			}
+			nsns = append(nsns, samples(rng, rm, 5)...)
+			for _, nsn := range nsns {
+				checked++
+				got, want := rm.choose(intl, nsn), choose(formats, nsn)
+				if got != want {
+					t.Fatalf("%s %s (intl %v): format %v, regexp %v", id, nsn, intl, got, want)
+				}
+				if got == nil {
+					continue
+				}
+				for _, national := range []bool{false, true} {
+					rule, tmpl := got.intlRule, got.intlT
+					if national {
+						rule, tmpl = got.natRule, got.natT
+					}
+					want := got.replace.ReplaceAllString(nsn, rule)
+					formatted++
+					if out, ok := got.appendFormatted(nil, nsn, tmpl); ok {
+						bySeq++
+						if string(out) != want {
+							t.Fatalf("%s %s rule %q: %q, regexp %q", id, nsn, rule, out, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d numbers, %d formatted, %d without the regexp", checked, formatted, bySeq)
+	if bySeq < formatted*99/100 {
+		t.Errorf("only %d of %d formatted without the regexp", bySeq, formatted)
+	}
+	for _, rm := range meta().all() {
+		for _, f := range append(slices.Clone(rm.formats), rm.intlFormats...) {
+			if f.seq == nil || f.intlT == nil || f.natT == nil {
+				t.Logf("%s: %s %q %q is formatted by the regexp", rm.meta.GetId(), f.replace, f.intlRule, f.natRule)
+			}
 		}
 	}
 }

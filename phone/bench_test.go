@@ -62,3 +62,34 @@ func BenchmarkCheckGeneral(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkBaselineNyarukaCore is the plain loop of nyaruka calls for the
+// core columns (Number, phoneCheck, Reason, Type, Region): the libphonenumber
+// family's speed, which the issue puts at about 73,000 lines/s.
+func BenchmarkBaselineNyarukaCore(b *testing.B) {
+	lines := benchLines()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		line := lines[i%len(lines)]
+		num, err := phonenumbers.Parse(strings.TrimSpace(line), corpus.Region)
+		if err != nil {
+			continue
+		}
+		_ = phonenumbers.Format(num, phonenumbers.E164)
+		_ = phonenumbers.GetRegionCodeForNumber(num)
+		if phonenumbers.GetNumberType(num) == phonenumbers.UNKNOWN {
+			_ = phonenumbers.IsPossibleNumberWithReason(num)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkCheckCore is CheckCore: the core columns through the automata.
+func BenchmarkCheckCore(b *testing.B) {
+	lines := benchLines()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = CheckCore(lines[i%len(lines)], i, corpus.Region)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}

@@ -80,39 +80,127 @@ func IsBlank(raw string) bool {
 // every input gives one schema-conformant row.
 func Check(input string, line int, defaultRegion string) Result {
 	r := Result{Input: input, Line: line}
-	text := TrimSpace(input)
-	num := new(phonenumbers.PhoneNumber)
-	prepared, err := prepareText(text)
-	if err == nil {
-		var handled bool
-		if handled, err = fastParse(prepared, defaultRegion, num); !handled {
-			err = phonenumbers.ParseToNumber(prepared, defaultRegion, num)
+	check(&r, defaultRegion, true)
+	return r
+}
+
+// CheckCore is Check for the core columns: Number, phoneCheck, Reason, Type,
+// CountryCode and Region (with Input and Line). International, National,
+// Carrier, Location and TimeZones are left empty. It is for callers that need
+// the verdict and the E.164 number only, such as a pipeline's prepare step.
+func CheckCore(input string, line int, defaultRegion string) Result {
+	r := Result{Input: input, Line: line}
+	check(&r, defaultRegion, false)
+	return r
+}
+
+// check fills r from r.Input. Plain text (digits with separators, as bulk
+// files hold) is parsed by parsePlain and everything after parsing is
+// answered by the automata; other text goes through prepareText and
+// nyaruka's parser first.
+func check(r *Result, defaultRegion string, full bool) {
+	text := trimSpace(r.Input)
+	var buf [MaxInputLength]byte
+	cc, national, handled, err := parsePlain(text, defaultRegion, &buf)
+	ext := ""
+	if !handled {
+		var prepared string
+		if prepared, err = prepareText(text); err == nil {
+			if prepared != text {
+				cc, national, handled, err = parsePlain(prepared, defaultRegion, &buf)
+			}
+			if !handled {
+				num := new(phonenumbers.PhoneNumber)
+				if err = phonenumbers.ParseToNumber(prepared, defaultRegion, num); err == nil {
+					cc, national, ext = int(num.GetCountryCode()), []byte(nationalSignificantNumber(num)), num.GetExtension()
+				}
+			}
 		}
 	}
 	if err != nil {
 		r.Number = text
 		r.PhoneCheck = Invalid
 		r.Reason = parseReason(err)
-		return r
+		return
 	}
 	m := meta()
-	cc := int(num.GetCountryCode())
-	nsn := nationalSignificantNumber(num)
-	r.CountryCode = strconv.Itoa(cc)
-	r.Number = "+" + r.CountryCode + nsn
-	if fm := m.formatMeta(cc); fm != nil {
-		r.International, r.National = fm.formatBoth(r.CountryCode, nsn, num.GetExtension())
-	} else {
-		r.International, r.National = nsn, nsn
-	}
+	r.CountryCode = m.ccString(cc)
+	r.Number = "+" + r.CountryCode + string(national)
+	nsn := r.Number[1+len(r.CountryCode):]
 	region, rm := m.regionOf(cc, nsn)
 	r.Region = region
 	typ := phonenumbers.UNKNOWN
 	if rm != nil {
 		typ = rm.numberType(nsn)
 	}
-	fillVerdict(&r, num, typ)
-	return r
+	fm := m.formatMeta(cc)
+	r.Type = typeName(typ)
+	if typ == phonenumbers.UNKNOWN {
+		r.PhoneCheck = Invalid
+		r.Reason = possibleReason(fm.possibleWithReason(nsn))
+	} else {
+		r.PhoneCheck = Valid
+		r.Reason = ReasonValid
+	}
+	if !full {
+		return
+	}
+	if fm != nil {
+		r.International, r.National = fm.formatBoth(r.CountryCode, nsn, ext)
+	} else {
+		r.International, r.National = nsn, nsn
+	}
+	if typ == phonenumbers.UNKNOWN {
+		return
+	}
+	digits := r.Number[1:]
+	if typ == phonenumbers.MOBILE || typ == phonenumbers.FIXED_LINE_OR_MOBILE || typ == phonenumbers.PAGER {
+		r.Carrier = lookupCarrier(digits)
+	}
+	if isGeographical(typ, cc) {
+		if r.Location = lookupPlace(digits); r.Location == "" {
+			r.Location = rm.names.geocoderFallback
+		}
+		r.TimeZones = lookupTimeZones(digits)
+	} else {
+		r.Location = rm.names.plain
+		r.TimeZones = lookupTimeZones(r.CountryCode)
+	}
+}
+
+// trimSpace is TrimSpace, without decoding runes when the line's ends are ASCII.
+func trimSpace(s string) string {
+	start, end := 0, len(s)
+	for start < end && asciiSpace(s[start]) {
+		start++
+	}
+	for end > start && asciiSpace(s[end-1]) {
+		end--
+	}
+	if start < end && (s[start] >= utf8.RuneSelf || s[end-1] >= utf8.RuneSelf) {
+		return TrimSpace(s[start:end])
+	}
+	return s[start:end]
+}
+
+func asciiSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
+
+// possibleWithReason is IsPossibleNumberWithReason for a number whose
+// calling code has the metadata fm (nil: none).
+func (fm *regionMeta) possibleWithReason(nsn string) phonenumbers.ValidationResult {
+	switch {
+	case fm == nil:
+		return phonenumbers.INVALID_COUNTRY_CODE
+	case fm.meta.GetGeneralDesc().GetNationalNumberPattern() == "":
+		switch n := len(nsn); {
+		case n < phonenumbers.MIN_LENGTH_FOR_NSN:
+			return phonenumbers.TOO_SHORT
+		case n > phonenumbers.MAX_LENGTH_FOR_NSN:
+			return phonenumbers.TOO_LONG
+		}
+		return phonenumbers.IS_POSSIBLE
+	}
+	return fm.testLength(len(nsn))
 }
 
 // checkGeneral is Check through nyaruka's public API alone: the reference the
@@ -142,7 +230,7 @@ func checkGeneral(input string, line int, defaultRegion string) Result {
 	if phonenumbers.IsValidNumber(num) != (typ != phonenumbers.UNKNOWN) {
 		panic("phone: isValidNumber and getNumberType disagree for " + r.Number)
 	}
-	fillVerdict(&r, num, typ)
+	fillVerdictGeneral(&r, num, typ)
 	return r
 }
 
@@ -161,10 +249,11 @@ func parseReason(err error) string {
 	}
 }
 
-// fillVerdict sets the verdict and the columns that follow from it.
-// libphonenumber's isValidNumber is getNumberType != UNKNOWN for the
-// number's own region, so the type serves both.
-func fillVerdict(r *Result, num *phonenumbers.PhoneNumber, typ phonenumbers.PhoneNumberType) {
+// fillVerdictGeneral sets the verdict and the columns that follow from it
+// with nyaruka's functions. libphonenumber's isValidNumber is
+// getNumberType != UNKNOWN for the number's own region, so the type serves
+// both.
+func fillVerdictGeneral(r *Result, num *phonenumbers.PhoneNumber, typ phonenumbers.PhoneNumberType) {
 	r.Type = typeNames[typ]
 	if typ == phonenumbers.UNKNOWN {
 		r.PhoneCheck = Invalid
@@ -196,6 +285,23 @@ func possibleReason(v phonenumbers.ValidationResult) string {
 	}
 }
 
+// typeName is the Type column of a number type.
+func typeName(t phonenumbers.PhoneNumberType) string {
+	if int(t) >= 0 && int(t) < len(typeNameList) && typeNameList[t] != "" {
+		return typeNameList[t]
+	}
+	return typeNames[t]
+}
+
+var typeNameList = func() (l [phonenumbers.UNKNOWN + 1]string) {
+	for t, name := range typeNames {
+		if int(t) >= 0 && int(t) < len(l) {
+			l[t] = name
+		}
+	}
+	return l
+}()
+
 var typeNames = map[phonenumbers.PhoneNumberType]string{
 	phonenumbers.FIXED_LINE:           "fixed_line",
 	phonenumbers.MOBILE:               "mobile",
@@ -213,11 +319,14 @@ var typeNames = map[phonenumbers.PhoneNumberType]string{
 
 // geoMobileCountries are the calling codes whose mobile numbers are
 // geographical in libphonenumber (PhoneNumberUtil.GEO_MOBILE_COUNTRIES).
-var geoMobileCountries = map[int]bool{52: true, 54: true, 55: true, 62: true, 86: true}
-
 func isGeographical(typ phonenumbers.PhoneNumberType, cc int) bool {
-	return typ == phonenumbers.FIXED_LINE || typ == phonenumbers.FIXED_LINE_OR_MOBILE ||
-		(geoMobileCountries[cc] && typ == phonenumbers.MOBILE)
+	switch typ {
+	case phonenumbers.FIXED_LINE, phonenumbers.FIXED_LINE_OR_MOBILE:
+		return true
+	case phonenumbers.MOBILE:
+		return cc == 52 || cc == 54 || cc == 55 || cc == 62 || cc == 86
+	}
+	return false
 }
 
 // carrier follows PhoneNumberToCarrierMapper.getNameForNumber: only
@@ -242,6 +351,30 @@ func location(num *phonenumbers.PhoneNumber, geographical bool, region string) s
 		}
 	}
 	return regionName(region)
+}
+
+// regionNames are the Location values of a region's valid numbers that
+// have no place of their own.
+type regionNames struct {
+	// geocoderFallback is what GetGeocodingForNumber answers without data:
+	// the region's English display name (and regionName if that is empty).
+	geocoderFallback string
+	// plain is regionName, for non-geographical numbers.
+	plain string
+}
+
+func newRegionNames(region string) regionNames {
+	n := regionNames{geocoderFallback: regionName(region), plain: regionName(region)}
+	if reg, err := language.ParseRegion(region); err == nil {
+		lang, err := language.Parse("en")
+		if err != nil {
+			lang = language.English
+		}
+		if name := display.Regions(lang).Name(reg); name != "" {
+			n.geocoderFallback = name
+		}
+	}
+	return n
 }
 
 func regionName(region string) string {

@@ -1,7 +1,6 @@
 package phone
 
 import (
-	"bytes"
 	"strconv"
 
 	"github.com/nyaruka/phonenumbers"
@@ -18,90 +17,10 @@ import (
 // It reports handled=false for anything else (the caller then uses
 // phonenumbers.Parse), and the differential tests hold it to Parse's answers.
 func fastParse(text, defaultRegion string, num *phonenumbers.PhoneNumber) (handled bool, err error) {
-	if len(text) == 0 || len(text) > MaxInputLength {
-		return false, nil
-	}
-	var buf [phonenumbers.MAX_INPUT_STRING_LENGTH]byte
-	digits := buf[:0]
-	plus := text[0] == '+'
-	start := 0
-	if plus {
-		start = 1
-	}
-	for i := start; i < len(text); i++ {
-		switch c := text[i]; {
-		case c >= '0' && c <= '9':
-			digits = append(digits, c)
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
-		default:
-			return false, nil
-		}
-	}
-	if c := text[len(text)-1]; c < '0' || c > '9' || len(digits) < 3 || (!plus && (text[0] < '0' || text[0] > '9')) {
-		return false, nil
-	}
-	m := meta()
-	def := m.regions[defaultRegion] // nil for "" or an unknown region
-	if def == nil && !plus {
-		return true, phonenumbers.ErrInvalidCountryCode
-	}
-
-	var cc int
-	national := digits
-	if !plus {
-		if end, ok := def.iddEnd(digits); ok {
-			plus, digits = true, digits[end:] // from here on, as after a '+'
-		}
-	}
-	if plus {
-		if len(digits) <= phonenumbers.MIN_LENGTH_FOR_NSN {
-			return true, phonenumbers.ErrTooShortAfterIDD
-		}
-		if cc, national = m.extractCountryCode(digits); cc == 0 {
-			if text[0] == '+' {
-				// parseHelper retries without the plus (a "+00…" can carry
-				// an IDD): rare enough to leave to the general parser.
-				return false, nil
-			}
-			return true, phonenumbers.ErrInvalidCountryCode
-		}
-	} else if bytes.HasPrefix(digits, []byte(def.ccString)) {
-		// A number that starts with the default region's calling code
-		// may have been written without the plus.
-		potential := def.stripNationalPrefix(digits[len(def.ccString):])
-		fullValid := def.matchNatRule(digits)
-		nationalValid := def.matchNatRule(potential)
-		if (!fullValid && nationalValid) || def.testLength(len(digits)) == phonenumbers.TOO_LONG {
-			cc, national = int(def.meta.GetCountryCode()), potential
-		}
-	}
-	rm := def // the default region's metadata, unless a calling code was given
-	if cc == 0 {
-		cc = int(def.meta.GetCountryCode())
-		national = digits
-	} else if region := phonenumbers.GetRegionCodeForCountryCode(cc); region != defaultRegion {
-		if region == "001" {
-			rm = m.nonGeo[cc]
-		} else {
-			rm = m.regions[region]
-		}
-	}
-	if len(national) < phonenumbers.MIN_LENGTH_FOR_NSN {
-		return true, phonenumbers.ErrTooShortNSN
-	}
-	if rm != nil {
-		potential := rm.stripNationalPrefix(national)
-		switch rm.testLength(len(potential)) {
-		case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY, phonenumbers.INVALID_LENGTH:
-		default:
-			national = potential
-		}
-	}
-	if len(national) < phonenumbers.MIN_LENGTH_FOR_NSN {
-		return true, phonenumbers.ErrTooShortNSN
-	}
-	if len(national) > phonenumbers.MAX_LENGTH_FOR_NSN {
-		return true, phonenumbers.ErrNumTooLong
+	var buf [MaxInputLength]byte
+	cc, national, handled, err := parsePlain(text, defaultRegion, &buf)
+	if !handled || err != nil {
+		return handled, err
 	}
 	num.CountryCode = proto.Int32(int32(cc))
 	if len(national) > 1 && national[0] == '0' {
@@ -119,6 +38,93 @@ func fastParse(text, defaultRegion string, num *phonenumbers.PhoneNumber) (handl
 	return true, nil
 }
 
+// parsePlain is fastParse without the PhoneNumber: the calling code and the
+// national significant number (its digits are the number's, leading zeros
+// included, as GetNationalSignificantNumber writes them). buf holds the
+// digits.
+func parsePlain(text, defaultRegion string, buf *[MaxInputLength]byte) (cc int, national []byte, handled bool, err error) {
+	if len(text) == 0 || len(text) > MaxInputLength {
+		return 0, nil, false, nil
+	}
+	digits := buf[:0]
+	plus := text[0] == '+'
+	start := 0
+	if plus {
+		start = 1
+	}
+	for i := start; i < len(text); i++ {
+		switch c := text[i]; {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		default:
+			return 0, nil, false, nil
+		}
+	}
+	if c := text[len(text)-1]; c < '0' || c > '9' || len(digits) < 3 || (!plus && (text[0] < '0' || text[0] > '9')) {
+		return 0, nil, false, nil
+	}
+	m := meta()
+	def := m.region(defaultRegion) // nil for "" or an unknown region
+	if def == nil && !plus {
+		return 0, nil, true, phonenumbers.ErrInvalidCountryCode
+	}
+
+	national = digits
+	if !plus {
+		if end, ok := def.iddEnd(digits); ok {
+			plus, digits = true, digits[end:] // from here on, as after a '+'
+		}
+	}
+	if plus {
+		if len(digits) <= phonenumbers.MIN_LENGTH_FOR_NSN {
+			return 0, nil, true, phonenumbers.ErrTooShortAfterIDD
+		}
+		if cc, national = m.extractCountryCode(digits); cc == 0 {
+			if text[0] == '+' {
+				// parseHelper retries without the plus (a "+00…" can carry
+				// an IDD): rare enough to leave to the general parser.
+				return 0, nil, false, nil
+			}
+			return 0, nil, true, phonenumbers.ErrInvalidCountryCode
+		}
+	} else if len(digits) >= len(def.ccString) && string(digits[:len(def.ccString)]) == def.ccString {
+		// A number that starts with the default region's calling code
+		// may have been written without the plus.
+		potential := def.stripNationalPrefix(digits[len(def.ccString):])
+		fullValid := def.matchNatRule(digits)
+		nationalValid := def.matchNatRule(potential)
+		if (!fullValid && nationalValid) || def.testLength(len(digits)) == phonenumbers.TOO_LONG {
+			cc, national = int(def.meta.GetCountryCode()), potential
+		}
+	}
+	rm := def // the default region's metadata, unless a calling code was given
+	if cc == 0 {
+		cc = int(def.meta.GetCountryCode())
+		national = digits
+	} else {
+		rm = m.formatMeta(cc) // GetRegionCodeForCountryCode's metadata
+	}
+	if len(national) < phonenumbers.MIN_LENGTH_FOR_NSN {
+		return 0, nil, true, phonenumbers.ErrTooShortNSN
+	}
+	if rm != nil {
+		potential := rm.stripNationalPrefix(national)
+		switch rm.testLength(len(potential)) {
+		case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY, phonenumbers.INVALID_LENGTH:
+		default:
+			national = potential
+		}
+	}
+	if len(national) < phonenumbers.MIN_LENGTH_FOR_NSN {
+		return 0, nil, true, phonenumbers.ErrTooShortNSN
+	}
+	if len(national) > phonenumbers.MAX_LENGTH_FOR_NSN {
+		return 0, nil, true, phonenumbers.ErrNumTooLong
+	}
+	return cc, national, true, nil
+}
+
 // iddEnd mirrors parsePrefixAsIdd: an international prefix at the very start
 // (the leftmost match must begin at 0) that is not followed by a 0, since
 // country codes never start with 0. It returns where the rest begins.
@@ -134,6 +140,11 @@ func (rm *regionMeta) iddEnd(digits []byte) (int, bool) {
 			return end, true
 		}
 	}
+	return rm.iddEndRegexp(digits)
+}
+
+// iddEndRegexp is iddEnd with the regexp.
+func (rm *regionMeta) iddEndRegexp(digits []byte) (int, bool) {
 	loc := rm.idd.FindIndex(digits)
 	if loc == nil || loc[0] != 0 {
 		return 0, false
@@ -179,20 +190,28 @@ func (rm *regionMeta) stripNationalPrefix(n []byte) []byte {
 			return n[end:]
 		}
 	}
+	return rm.stripNationalPrefixRegexp(n)
+}
+
+// stripNationalPrefixRegexp is stripNationalPrefix with the regexps.
+func (rm *regionMeta) stripNationalPrefixRegexp(n []byte) []byte {
+	if len(n) == 0 || rm.natPrefix == nil {
+		return n
+	}
 	groups := rm.natPrefix.FindSubmatchIndex(n)
 	if groups == nil {
 		return n
 	}
-	viableOriginal := rm.matchNatRule(n)
+	viableOriginal := rm.natRule.Match(n)
 	numGroups := len(groups)/2 - 1
 	if rm.transform == "" || groups[numGroups*2] < 0 {
-		if viableOriginal && !rm.matchNatRule(n[groups[1]:]) {
+		if viableOriginal && !rm.natRule.Match(n[groups[1]:]) {
 			return n
 		}
 		return n[groups[1]:]
 	}
 	transformed := []byte(rm.natPrefix.ReplaceAllString(string(n), rm.transform))
-	if viableOriginal && !rm.matchNatRule(transformed) {
+	if viableOriginal && !rm.natRule.Match(transformed) {
 		return n
 	}
 	return transformed

@@ -55,6 +55,10 @@ type numberFormat struct {
 	replace  *regexp.Regexp // pattern as nyaruka replaces with it
 	intlRule string
 	natRule  string
+	// seq is the pattern as a sequence of digit classes (nil if it is not
+	// one); intlT and natT are the rules as templates (format.go).
+	seq         *seqPattern
+	intlT, natT template
 }
 
 func newNumberFormats(nfs []*phonenumbers.NumberFormat) []numberFormat {
@@ -79,6 +83,8 @@ func newNumberFormats(nfs []*phonenumbers.NumberFormat) []numberFormat {
 				return npr
 			})
 		}
+		f.seq = newSeqPattern(nf.GetPattern())
+		f.intlT, f.natT = newTemplate(f.replace, f.intlRule), newTemplate(f.replace, f.natRule)
 		out = append(out, f)
 	}
 	return out
@@ -95,6 +101,7 @@ type regionMeta struct {
 	lenMask [maxNSN + 1]uint16
 
 	meta      *phonenumbers.PhoneMetadata
+	names     regionNames // Location values without a place
 	ccString  string
 	idd       *regexp.Regexp // international prefix, unanchored as nyaruka uses it
 	natPrefix *regexp.Regexp // national prefix for parsing, anchored at the start; nil if none
@@ -112,10 +119,12 @@ type regionMeta struct {
 }
 
 type metadata struct {
-	regions  map[string]*regionMeta
-	nonGeo   map[int]*regionMeta
-	ccRegion map[int][]*regionMeta // regions of a calling code, main region first
-	isCC     [1000]bool
+	ccStrings [1000]string
+	byCode    [26 * 26]*regionMeta // regions by their two letters
+	regions   map[string]*regionMeta
+	nonGeo    map[int]*regionMeta
+	ccRegion  map[int][]*regionMeta // regions of a calling code, main region first
+	isCC      [1000]bool
 }
 
 var meta = sync.OnceValue(func() *metadata {
@@ -178,6 +187,18 @@ var meta = sync.OnceValue(func() *metadata {
 			}
 		}
 	}
+	for region, rm := range m.regions {
+		rm.names = newRegionNames(region)
+		if i, ok := codeIndex(region); ok {
+			m.byCode[i] = rm
+		}
+	}
+	for _, rm := range m.nonGeo {
+		rm.names = newRegionNames("001")
+	}
+	for cc := range m.ccStrings {
+		m.ccStrings[cc] = strconv.Itoa(cc)
+	}
 	for cc := range m.isCC {
 		for _, region := range phonenumbers.GetRegionCodesForCountryCode(cc) {
 			if rm := m.regions[region]; rm != nil {
@@ -187,6 +208,29 @@ var meta = sync.OnceValue(func() *metadata {
 	}
 	return m
 })
+
+// region is m.regions[code].
+func (m *metadata) region(code string) *regionMeta {
+	if i, ok := codeIndex(code); ok {
+		return m.byCode[i]
+	}
+	return m.regions[code]
+}
+
+func codeIndex(code string) (int, bool) {
+	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
+		return 0, false
+	}
+	return int(code[0]-'A')*26 + int(code[1]-'A'), true
+}
+
+// ccString is strconv.Itoa(cc).
+func (m *metadata) ccString(cc int) string {
+	if cc >= 0 && cc < len(m.ccStrings) {
+		return m.ccStrings[cc]
+	}
+	return strconv.Itoa(cc)
+}
 
 // all returns every region's and non-geographical entity's metadata.
 func (m *metadata) all() []*regionMeta {
@@ -347,35 +391,53 @@ func choose(formats []numberFormat, nsn string) *numberFormat {
 	return nil
 }
 
-// formats is Format for INTERNATIONAL and NATIONAL, with the metadata of the
-// calling code's main region (fm). Both use the same pattern unless the
-// region has international formats of its own.
+// formatBoth is Format for INTERNATIONAL and NATIONAL, with the metadata of
+// the calling code's main region (fm). Both use the same pattern unless the
+// region has international formats of its own. The two strings share one
+// allocation.
 func (fm *regionMeta) formatBoth(cc string, nsn, ext string) (intl, national string) {
-	natFormat := choose(fm.formats, nsn)
+	natFormat := fm.choose(false, nsn)
 	intlFormat := natFormat
 	if len(fm.intlFormats) > 0 {
-		intlFormat = choose(fm.intlFormats, nsn)
+		intlFormat = fm.choose(true, nsn)
 	}
-	intl, national = nsn, nsn
-	if intlFormat != nil {
-		intl = intlFormat.replace.ReplaceAllString(nsn, intlFormat.intlRule)
-	}
-	if natFormat != nil {
-		if natFormat == intlFormat && natFormat.natRule == natFormat.intlRule {
-			national = intl
-		} else {
-			national = natFormat.replace.ReplaceAllString(nsn, natFormat.natRule)
-		}
-	}
+	extPrefix := ""
 	if ext != "" {
-		prefix := fm.extnPrefix
-		if prefix == "" {
-			prefix = phonenumbers.DEFAULT_EXTN_PREFIX
+		if extPrefix = fm.extnPrefix; extPrefix == "" {
+			extPrefix = phonenumbers.DEFAULT_EXTN_PREFIX
 		}
-		intl += prefix + ext
-		national += prefix + ext
 	}
-	return "+" + cc + " " + intl, national
+	var buf [160]byte
+	b := append(append(append(buf[:0], '+'), cc...), ' ')
+	bodyStart := len(b)
+	b = appendFormat(b, intlFormat, nsn, false)
+	body := len(b)
+	b = append(append(b, extPrefix...), ext...)
+	intlEnd := len(b)
+	if natFormat != nil && natFormat == intlFormat && natFormat.natRule == natFormat.intlRule {
+		b = append(b, b[bodyStart:body]...)
+	} else {
+		b = appendFormat(b, natFormat, nsn, true)
+	}
+	b = append(append(b, extPrefix...), ext...)
+	s := string(b)
+	return s[:intlEnd], s[intlEnd:]
+}
+
+// appendFormat appends nsn formatted by f with its national or
+// international rule; nsn itself when f is nil.
+func appendFormat(b []byte, f *numberFormat, nsn string, national bool) []byte {
+	if f == nil {
+		return append(b, nsn...)
+	}
+	rule, t := f.intlRule, f.intlT
+	if national {
+		rule, t = f.natRule, f.natT
+	}
+	if out, ok := f.appendFormatted(b, nsn, t); ok {
+		return out
+	}
+	return append(b, f.replace.ReplaceAllString(nsn, rule)...)
 }
 
 // formatMeta is the metadata Format uses for a calling code: its main

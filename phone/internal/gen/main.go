@@ -1,20 +1,35 @@
-// Command gen writes the digit automata of nyaruka/phonenumbers' metadata
-// (phone/internal/automata) to the file the phone package embeds. It runs
-// from phone/ through go generate.
+// Command gen writes what the phone package embeds from nyaruka/phonenumbers:
+// the digit automata of its metadata (phone/internal/automata), and copies of
+// its carrier, geocoding and time zone data for English, which nyaruka keeps
+// unexported. It runs from phone/ through go generate; the phone tests fail
+// when the files are stale.
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/phonecheck/phonecheck/phone/internal/automata"
 )
 
+// PrefixData lists the copied files: path in nyaruka's module, name in the
+// phone package's prefixdata directory.
+var PrefixData = [][2]string{
+	{"data/prefix_to_carriers/en.txt.gz", "prefix_to_carriers_en.txt.gz"},
+	{"data/prefix_to_geocodings/en.txt.gz", "prefix_to_geocodings_en.txt.gz"},
+	{"data/prefix_to_timezone.xml.gz", "prefix_to_timezone.xml.gz"},
+}
+
 func main() {
-	out := flag.String("o", "automata.bin", "output file")
+	out := flag.String("o", "automata.bin", "automata file")
+	data := flag.String("data", "prefixdata", "directory for the prefix data")
 	verbose := flag.Bool("v", false, "list the automata left to the regexps")
 	flag.Parse()
 	coll, err := phonenumbers.MetadataCollection()
@@ -25,14 +40,44 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	data := t.Encode()
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
+	encoded := t.Encode()
+	if err := os.WriteFile(*out, encoded, 0o644); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Fprintf(os.Stderr, "%s: %d entries, %d states, %d bytes, %d automata left to regexps\n", *out, len(t.Entries), len(t.Label), len(data), len(t.Skipped))
+	fmt.Fprintf(os.Stderr, "%s: %d entries, %d states, %d bytes, %d automata left to regexps\n", *out, len(t.Entries), len(t.Label), len(encoded), len(t.Skipped))
 	if *verbose {
 		for _, s := range t.Skipped {
 			fmt.Fprintln(os.Stderr, "  ", s)
 		}
 	}
+
+	dir, err := moduleDir()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.MkdirAll(*data, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range PrefixData {
+		b, err := os.ReadFile(filepath.Join(dir, f[0]))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if old, err := os.ReadFile(filepath.Join(*data, f[1])); err == nil && bytes.Equal(old, b) {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(*data, f[1]), b, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// moduleDir is where the go command keeps the nyaruka/phonenumbers this
+// module builds with.
+func moduleDir() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/nyaruka/phonenumbers").Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m github.com/nyaruka/phonenumbers: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
