@@ -25,13 +25,14 @@ workflowcheck:
 FUZZN ?= 150000
 fuzz:
 	go test ./phone -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZN)x
+	go test ./phone -run '^$$' -fuzz '^FuzzCompiled$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzOpenZip$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzCSVField$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZN)x
 
 # The figures in the README, each beside its baseline in the same run.
 bench:
-	go test ./phone -run '^$$' -bench 'Check$$|BaselineNyaruka' -benchtime 300000x -benchmem
+	go test ./phone -run '^$$' -bench 'Check$$|CheckCore$$|BaselineNyaruka' -benchtime 300000x -benchmem -cpu 1
 	go test ./internal/cli -run '^$$' -bench 'Validate1M' -benchtime 1x
 	go test ./apiserver -run '^$$' -bench 'Server1M' -benchtime 1x
 	go test ./workflows -run '^$$' -bench 'Pipeline' -benchtime 1x

@@ -30,8 +30,8 @@ type dfa struct {
 // by region (or non-geographical calling code), or an error when they were
 // not generated from the metadata nyaruka embeds: then the engine uses its
 // regular expressions throughout.
-func loadAutomata(coll *phonenumbers.PhoneMetadataCollection) (*dfa, map[string]*automata.Entry, error) {
-	t, err := automata.Decode(automataBin)
+func loadAutomata(data []byte, coll *phonenumbers.PhoneMetadataCollection) (*dfa, map[string]*automata.Entry, error) {
+	t, err := automata.Decode(data)
 	if err != nil {
 		return nil, nil, err
 	}

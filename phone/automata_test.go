@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -12,10 +16,51 @@ import (
 	"github.com/phonecheck/phonecheck/phone/internal/automata"
 )
 
-// TestAutomataFresh regenerates the automata in memory and requires the
-// checked-in automata.bin to be the same bytes: it fails when nyaruka's
-// metadata or the generator changed without go generate ./phone.
-func TestAutomataFresh(t *testing.T) {
+// TestGeneratedFresh regenerates the automata in memory and requires the
+// checked-in automata.bin to be the same bytes, and the prefix data to be
+// nyaruka's files: it fails when nyaruka's metadata or data or the generator
+// changed without go generate ./phone.
+func TestGeneratedFresh(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/nyaruka/phonenumbers").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dir := strings.TrimSpace(string(out))
+	for path, data := range prefixDataFiles {
+		want, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(*data, want) {
+			t.Errorf("the copy of %s in prefixdata is stale: run go generate ./phone", path)
+		}
+	}
+	if len(prefixDataFiles) != 3 {
+		t.Errorf("%d prefix data files", len(prefixDataFiles))
+	}
+	testAutomataFresh(t)
+}
+
+// TestStaleAutomataAreRefused: tables built from other metadata are not used.
+func TestStaleAutomataAreRefused(t *testing.T) {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := automata.Decode(automataBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables.Digest[0] ^= 1
+	if _, _, err := loadAutomata(tables.Encode(), coll); err == nil {
+		t.Fatal("stale tables loaded")
+	}
+	if _, _, err := loadAutomata(automataBin[:len(automataBin)/2], coll); err == nil {
+		t.Fatal("truncated tables loaded")
+	}
+}
+
+func testAutomataFresh(t *testing.T) {
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +72,7 @@ func TestAutomataFresh(t *testing.T) {
 	if !bytes.Equal(tables.Encode(), automataBin) {
 		t.Fatal("automata.bin is stale: run go generate ./phone")
 	}
-	if _, _, err := loadAutomata(coll); err != nil {
+	if _, _, err := loadAutomata(automataBin, coll); err != nil {
 		t.Fatal(err)
 	}
 	for _, rm := range meta().all() {

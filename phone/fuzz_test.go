@@ -55,7 +55,7 @@ var fuzzRegions = []string{"", "CH", "US", "GB", "DE", "IT", "BR", "AR", "MX", "
 
 // FuzzCheck feeds arbitrary bytes through the line handling: it must never
 // panic, must give one schema-conformant row for every non-blank line, and
-// must agree with the general engine (which also covers fastParse).
+// Check and CheckCore must agree with the general engine.
 func FuzzCheck(f *testing.F) {
 	for _, s := range []string{
 		"+41 44 668 18 00", "044 668 18 00", "\uFEFF+41446681800\r", "tel:+1-650-253-0000;ext=12",
@@ -82,8 +82,61 @@ func FuzzCheck(f *testing.F) {
 		if r.Input != input {
 			t.Fatalf("Input %q, want %q", r.Input, input)
 		}
-		if g := checkGeneral(input, 7, region); g != r {
-			t.Fatalf("Check(%q, %q)\n got %+v\nwant %+v", input, region, r, g)
+		if d := diffGeneral(input, region); d != "" {
+			t.Fatal(d)
 		}
 	})
+}
+
+// FuzzCompiled is the differential fuzz target of the compiled engine:
+// arbitrary bytes mostly take the general path, so this one makes numbers
+// (each byte a digit) and writes them the ways plain input comes, so that
+// parsePlain, the automata, the sequence matcher and the prefix lookups
+// answer, and requires every column to equal the general engine's.
+func FuzzCompiled(f *testing.F) {
+	f.Add([]byte("41446681800"), uint8(0), uint8(1))
+	f.Add([]byte("0041791234567"), uint8(2), uint8(1))
+	f.Add([]byte("16502530000"), uint8(1), uint8(2))
+	f.Add([]byte("5491112345678"), uint8(3), uint8(8))
+	f.Add([]byte("80012345678"), uint8(0), uint8(0))
+	f.Fuzz(func(t *testing.T, digits []byte, form, regionIndex uint8) {
+		if len(digits) > 40 {
+			return
+		}
+		d := make([]byte, len(digits))
+		for i, c := range digits {
+			d[i] = '0' + c%10
+		}
+		region := fuzzRegions[int(regionIndex)%len(fuzzRegions)]
+		var input string
+		switch form % 6 {
+		case 0:
+			input = "+" + string(d)
+		case 1:
+			input = string(d)
+		case 2:
+			input = "00" + string(d)
+		case 3:
+			input = "0" + string(d)
+		case 4:
+			input = "+" + group(string(d))
+		default:
+			input = "(" + group(string(d)) + ")"
+		}
+		if d := diffGeneral(input, region); d != "" {
+			t.Fatal(d)
+		}
+	})
+}
+
+// group writes digits in groups of two or three, as people do.
+func group(d string) string {
+	var b strings.Builder
+	for i := 0; i < len(d); i++ {
+		if i > 0 && (i == 2 || i%3 == 2) {
+			b.WriteByte([]byte(" -./")[i%4])
+		}
+		b.WriteByte(d[i])
+	}
+	return b.String()
 }

@@ -169,7 +169,7 @@ var meta = sync.OnceValue(func() *metadata {
 			m.isCC[cc] = true
 		}
 	}
-	if auto, entries, err := loadAutomata(coll); err == nil {
+	if auto, entries, err := loadAutomata(automataBin, coll); err == nil {
 		for _, rm := range m.all() {
 			e := entries[entryKey(rm.meta.GetId(), int(rm.meta.GetCountryCode()))]
 			if e == nil {
