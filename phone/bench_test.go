@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,9 @@ var benchLines = sync.OnceValue(func() []string {
 		if l := g.Line(); !IsBlank(l) {
 			lines = append(lines, CleanLine(l))
 		}
+	}
+	for _, l := range lines[:1000] { // load the metadata and prefix data
+		Check(l, 1, corpus.Region)
 	}
 	return lines
 })
@@ -92,4 +96,20 @@ func BenchmarkCheckCore(b *testing.B) {
 		_ = CheckCore(lines[i%len(lines)], i, corpus.Region)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkChecker is a Checker as validate uses it, with its cache of
+// recent lines (the corpus repeats about one line in ten).
+func BenchmarkChecker(b *testing.B) {
+	for _, size := range []int{DefaultCacheSize, 0} {
+		b.Run(fmt.Sprintf("cache=%d", size), func(b *testing.B) {
+			lines := benchLines()
+			c := NewChecker(corpus.Region, size)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = c.Check(lines[i%len(lines)], i)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
 }

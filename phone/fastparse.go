@@ -145,7 +145,9 @@ func (rm *regionMeta) iddEnd(digits []byte) (int, bool) {
 
 // iddEndRegexp is iddEnd with the regexp.
 func (rm *regionMeta) iddEndRegexp(digits []byte) (int, bool) {
-	loc := rm.idd.FindIndex(digits)
+	// The regexps get strings: a []byte given to a regexp escapes, and
+	// with it the caller's digit buffer on every call.
+	loc := rm.idd.FindStringIndex(string(digits))
 	if loc == nil || loc[0] != 0 {
 		return 0, false
 	}
@@ -198,23 +200,23 @@ func (rm *regionMeta) stripNationalPrefixRegexp(n []byte) []byte {
 	if len(n) == 0 || rm.natPrefix == nil {
 		return n
 	}
-	groups := rm.natPrefix.FindSubmatchIndex(n)
+	groups := rm.natPrefix.FindStringSubmatchIndex(string(n))
 	if groups == nil {
 		return n
 	}
-	viableOriginal := rm.natRule.Match(n)
+	viableOriginal := rm.natRule.MatchString(string(n))
 	numGroups := len(groups)/2 - 1
 	if rm.transform == "" || groups[numGroups*2] < 0 {
-		if viableOriginal && !rm.natRule.Match(n[groups[1]:]) {
+		if viableOriginal && !rm.natRule.MatchString(string(n[groups[1]:])) {
 			return n
 		}
 		return n[groups[1]:]
 	}
-	transformed := []byte(rm.natPrefix.ReplaceAllString(string(n), rm.transform))
-	if viableOriginal && !rm.natRule.Match(transformed) {
+	transformed := rm.natPrefix.ReplaceAllString(string(n), rm.transform)
+	if viableOriginal && !rm.natRule.MatchString(transformed) {
 		return n
 	}
-	return transformed
+	return []byte(transformed)
 }
 
 // testLength is testNumberLength for the general description (type UNKNOWN).

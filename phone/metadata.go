@@ -306,7 +306,7 @@ func (rm *regionMeta) matchNatRule(n []byte) bool {
 	if rm.auto != nil && rm.typesA != automata.NoAutomaton {
 		return rm.auto.matchWhole(rm.typesA, n)&(1<<automata.TagGeneral) != 0
 	}
-	return rm.natRule.Match(n)
+	return rm.natRule.MatchString(string(n)) // a []byte would escape
 }
 
 // numberType is getNumberTypeHelper: one walk of the types automaton gives

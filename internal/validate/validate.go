@@ -14,7 +14,8 @@ import (
 	"github.com/phonecheck/phonecheck/phone"
 )
 
-// RowWriter receives the rows in input order.
+// RowWriter receives the rows in input order. Write must not keep r after
+// it returns: the rows of a batch are reused (their strings may be kept).
 type RowWriter interface {
 	Write(r *phone.Result) error
 }
@@ -25,7 +26,11 @@ type Options struct {
 	Workers       int    // 0: GOMAXPROCS
 	BatchLines    int    // lines per batch; 0: 2048
 	MaxLineLength int    // 0: lines.DefaultMaxLength
-	CacheSize     int    // per worker; 0: phone.DefaultCacheSize, <0: off
+	// CacheSize is how many recent lines each worker remembers (0: none).
+	// A check costs about what a cache of phone.DefaultCacheSize costs per
+	// line (hashing, and the GC scanning its rows), so it only pays on
+	// inputs that repeat most lines.
+	CacheSize int
 	// Progress, when set, is called from the writing goroutine about every
 	// ProgressEvery with the rows so far and the input bytes consumed.
 	Progress      func(rows int64, inputBytes int64)
@@ -54,9 +59,38 @@ func (s *Summary) add(r *phone.Result) {
 
 type batch struct {
 	first int      // line number of raw[0]
-	raw   []string // raw lines, blank ones included
+	raw   []string // raw lines, blank ones included: substrings of one string
 	rows  []phone.Result
 	done  chan struct{}
+	text  []byte // where the lines are gathered before they become one string
+	ends  []int
+}
+
+// fill reads up to n lines into b, the lines sharing one allocation.
+func (b *batch) fill(reader *lines.Reader, n int) error {
+	b.raw, b.text, b.ends = b.raw[:0], b.text[:0], b.ends[:0]
+	var err error
+	for len(b.ends) < n {
+		line, num, e := reader.Next()
+		if e != nil {
+			if e != io.EOF {
+				err = e
+			}
+			break
+		}
+		if len(b.ends) == 0 {
+			b.first = num
+		}
+		b.text = append(b.text, line...)
+		b.ends = append(b.ends, len(b.text))
+	}
+	all := string(b.text)
+	start := 0
+	for _, end := range b.ends {
+		b.raw = append(b.raw, all[start:end])
+		start = end
+	}
+	return err
 }
 
 // Run reads in, validates every non-blank line and writes one row per line to
@@ -71,12 +105,7 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 	if batchLines <= 0 {
 		batchLines = 2048
 	}
-	cacheSize := opt.CacheSize
-	if cacheSize == 0 {
-		cacheSize = phone.DefaultCacheSize
-	} else if cacheSize < 0 {
-		cacheSize = 0
-	}
+	cacheSize := max(opt.CacheSize, 0)
 
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -89,26 +118,20 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 	var offset int64
 
 	// Reader: cut the input into batches; hand each to a worker and, in the
-	// same order, to the writer.
+	// same order, to the writer, which gives it back when written.
+	free := make(chan *batch, 3*workers+1) // more than can be in flight
 	go func() {
 		defer close(work)
 		defer close(ordered)
 		for {
-			b := &batch{raw: make([]string, 0, batchLines), done: make(chan struct{})}
-			for len(b.raw) < batchLines {
-				line, n, err := reader.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					readErr = err
-					break
-				}
-				if len(b.raw) == 0 {
-					b.first = n
-				}
-				b.raw = append(b.raw, string(line))
+			var b *batch
+			select {
+			case b = <-free:
+			default:
+				b = &batch{raw: make([]string, 0, batchLines), rows: make([]phone.Result, 0, batchLines)}
 			}
+			b.done = make(chan struct{})
+			readErr = b.fill(reader, batchLines)
 			readBytes.Lock()
 			offset = reader.Offset()
 			readBytes.Unlock()
@@ -135,7 +158,7 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 			defer wg.Done()
 			c := phone.NewChecker(opt.Region, cacheSize)
 			for b := range work {
-				b.rows = make([]phone.Result, 0, len(b.raw))
+				b.rows = b.rows[:0]
 				for i, raw := range b.raw {
 					if phone.IsBlank(raw) {
 						continue
@@ -166,6 +189,10 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 			break
 		}
 		sum.Lines = b.first + len(b.raw) - 1
+		select {
+		case free <- b:
+		default:
+		}
 		if opt.Progress != nil && time.Now().After(nextProgress) {
 			readBytes.Lock()
 			o := offset

@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"testing"
@@ -34,12 +35,15 @@ func BenchmarkRunDiscard1M(b *testing.B) {
 
 func BenchmarkRunCSV1M(b *testing.B) {
 	in := input1M()
-	b.ResetTimer()
-	for range b.N {
-		w, _ := results.NewWriter(results.CSV, io.Discard)
-		if _, err := Run(context.Background(), bytes.NewReader(in), w, Options{Region: corpus.Region}); err != nil {
-			b.Fatal(err)
-		}
-		w.Close()
+	for _, cache := range []int{0, phone.DefaultCacheSize} {
+		b.Run(fmt.Sprintf("cache=%d", cache), func(b *testing.B) {
+			for range b.N {
+				w, _ := results.NewWriter(results.CSV, io.Discard)
+				if _, err := Run(context.Background(), bytes.NewReader(in), w, Options{Region: corpus.Region, CacheSize: cache}); err != nil {
+					b.Fatal(err)
+				}
+				w.Close()
+			}
+		})
 	}
 }
