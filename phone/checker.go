@@ -1,42 +1,46 @@
 package phone
 
-import "hash/maphash"
+import "strings"
 
-// Checker validates lines against one default region and remembers recent
-// answers: bulk files repeat numbers, and a repeat costs a hash and a
-// comparison instead of a check. A Checker is not safe for concurrent use;
-// give each goroutine its own.
+// Checker validates lines against one default region. Plain lines (digits
+// and separators) cost well under a microsecond, less than looking them up
+// would; lines that need nyaruka's general parser cost ten times more and in
+// bulk files are mostly the same few junk values ("n/a", "0", "tbd"), so a
+// Checker remembers the rows of those. A Checker is not safe for concurrent
+// use; give each goroutine its own.
 type Checker struct {
 	region string
-	seed   maphash.Seed
-	mask   uint64
-	slots  []cacheSlot // direct-mapped by the hash of the trimmed line
+	memo   *slowMemo
 }
 
-type cacheSlot struct {
-	key string
-	r   Result
+// slowMemo holds the rows of lines that took the general path, by trimmed
+// text; it starts over when full.
+type slowMemo struct {
+	limit int
+	rows  map[string]Result
 }
 
-// DefaultCacheSize is a cache size for inputs that repeat many lines. With
-// the compiled engine a check costs less than a microsecond, about what a
-// cache of this size costs per line in hashing, copying and the garbage
-// collector's scanning of its rows: it pays only where most lines repeat
-// (measured on the benchmark corpus, where one line in ten does, it costs
-// a quarter more CPU).
-const DefaultCacheSize = 1 << 13
+func (m *slowMemo) remember(key string, r *Result) {
+	if len(m.rows) >= m.limit {
+		clear(m.rows)
+	}
+	// The line may be a slice of a larger buffer (validate reads a batch
+	// into one string): keep copies, not the buffer.
+	row := *r
+	row.Input, row.Number = "", strings.Clone(row.Number)
+	m.rows[strings.Clone(key)] = row
+}
+
+// DefaultCacheSize is how many lines that needed the general parser a
+// Checker remembers.
+const DefaultCacheSize = 1 << 12
 
 // NewChecker returns a Checker for a region already checked by NormalizeRegion.
 // cacheSize 0 disables the cache.
 func NewChecker(region string, cacheSize int) *Checker {
-	c := &Checker{region: region, seed: maphash.MakeSeed()}
+	c := &Checker{region: region}
 	if cacheSize > 0 {
-		n := 1
-		for n < cacheSize {
-			n <<= 1
-		}
-		c.slots = make([]cacheSlot, n)
-		c.mask = uint64(n - 1)
+		c.memo = &slowMemo{limit: cacheSize, rows: make(map[string]Result)}
 	}
 	return c
 }
@@ -45,20 +49,10 @@ func NewChecker(region string, cacheSize int) *Checker {
 func (c *Checker) Region() string { return c.region }
 
 // Check is the package-level Check with this Checker's region and cache.
+// A remembered row gets this line's Input and Line: every other column
+// depends only on the trimmed text and the region.
 func (c *Checker) Check(input string, line int) Result {
-	if c.slots == nil {
-		return Check(input, line, c.region)
-	}
-	// The cached row's Input and Line belong to the first occurrence; every
-	// other column depends only on the trimmed text and the region. A line
-	// that trims to nothing is not cached (the empty key marks a free slot).
-	key := trimSpace(input)
-	slot := &c.slots[maphash.String(c.seed, key)&c.mask]
-	if slot.key != key || key == "" {
-		slot.r = Check(input, line, c.region)
-		slot.key = key
-	}
-	r := slot.r
-	r.Input, r.Line = input, line
+	r := Result{Input: input, Line: line}
+	check(&r, c.region, true, c.memo)
 	return r
 }

@@ -18,7 +18,7 @@ import (
 // phonenumbers.Parse), and the differential tests hold it to Parse's answers.
 func fastParse(text, defaultRegion string, num *phonenumbers.PhoneNumber) (handled bool, err error) {
 	var buf [MaxInputLength]byte
-	cc, national, handled, err := parsePlain(text, defaultRegion, &buf)
+	cc, national, handled, err := parsePlain(meta(), text, defaultRegion, &buf)
 	if !handled || err != nil {
 		return handled, err
 	}
@@ -42,7 +42,7 @@ func fastParse(text, defaultRegion string, num *phonenumbers.PhoneNumber) (handl
 // national significant number (its digits are the number's, leading zeros
 // included, as GetNationalSignificantNumber writes them). buf holds the
 // digits.
-func parsePlain(text, defaultRegion string, buf *[MaxInputLength]byte) (cc int, national []byte, handled bool, err error) {
+func parsePlain(m *metadata, text, defaultRegion string, buf *[MaxInputLength]byte) (cc int, national []byte, handled bool, err error) {
 	if len(text) == 0 || len(text) > MaxInputLength {
 		return 0, nil, false, nil
 	}
@@ -64,7 +64,6 @@ func parsePlain(text, defaultRegion string, buf *[MaxInputLength]byte) (cc int, 
 	if c := text[len(text)-1]; c < '0' || c > '9' || len(digits) < 3 || (!plus && (text[0] < '0' || text[0] > '9')) {
 		return 0, nil, false, nil
 	}
-	m := meta()
 	def := m.region(defaultRegion) // nil for "" or an unknown region
 	if def == nil && !plus {
 		return 0, nil, true, phonenumbers.ErrInvalidCountryCode

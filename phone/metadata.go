@@ -122,8 +122,8 @@ type metadata struct {
 	ccStrings [1000]string
 	byCode    [26 * 26]*regionMeta // regions by their two letters
 	regions   map[string]*regionMeta
-	nonGeo    map[int]*regionMeta
-	ccRegion  map[int][]*regionMeta // regions of a calling code, main region first
+	nonGeo    [1000]*regionMeta
+	ccRegion  [1000][]*regionMeta // regions of a calling code, main region first
 	isCC      [1000]bool
 }
 
@@ -132,7 +132,7 @@ var meta = sync.OnceValue(func() *metadata {
 	if err != nil {
 		panic("phone: nyaruka metadata: " + err.Error())
 	}
-	m := &metadata{regions: map[string]*regionMeta{}, nonGeo: map[int]*regionMeta{}, ccRegion: map[int][]*regionMeta{}}
+	m := &metadata{regions: map[string]*regionMeta{}}
 	for _, pm := range coll.GetMetadata() {
 		cc := int(pm.GetCountryCode())
 		rm := &regionMeta{
@@ -194,7 +194,9 @@ var meta = sync.OnceValue(func() *metadata {
 		}
 	}
 	for _, rm := range m.nonGeo {
-		rm.names = newRegionNames("001")
+		if rm != nil {
+			rm.names = newRegionNames("001")
+		}
 	}
 	for cc := range m.ccStrings {
 		m.ccStrings[cc] = strconv.Itoa(cc)
@@ -239,7 +241,9 @@ func (m *metadata) all() []*regionMeta {
 		out = append(out, rm)
 	}
 	for _, rm := range m.nonGeo {
-		out = append(out, rm)
+		if rm != nil {
+			out = append(out, rm)
+		}
 	}
 	return out
 }
@@ -268,6 +272,9 @@ func nationalSignificantNumber(num *phonenumbers.PhoneNumber) string {
 // regionOf is GetRegionCodeForNumber ("" for none) with the metadata that
 // GetNumberType then uses (nil for none).
 func (m *metadata) regionOf(cc int, nsn string) (string, *regionMeta) {
+	if cc < 0 || cc >= len(m.ccRegion) {
+		return "", nil
+	}
 	if nonGeo := m.nonGeo[cc]; nonGeo != nil && len(m.ccRegion[cc]) == 0 {
 		return "001", nonGeo
 	}
@@ -443,6 +450,9 @@ func appendFormat(b []byte, f *numberFormat, nsn string, national bool) []byte {
 // formatMeta is the metadata Format uses for a calling code: its main
 // region's, or the non-geographical entity's.
 func (m *metadata) formatMeta(cc int) *regionMeta {
+	if cc < 0 || cc >= len(m.ccRegion) {
+		return nil
+	}
 	if regions := m.ccRegion[cc]; len(regions) > 0 {
 		return regions[0]
 	}

@@ -26,11 +26,7 @@ type Options struct {
 	Workers       int    // 0: GOMAXPROCS
 	BatchLines    int    // lines per batch; 0: 2048
 	MaxLineLength int    // 0: lines.DefaultMaxLength
-	// CacheSize is how many recent lines each worker remembers (0: none).
-	// A check costs about what a cache of phone.DefaultCacheSize costs per
-	// line (hashing, and the GC scanning its rows), so it only pays on
-	// inputs that repeat most lines.
-	CacheSize int
+	CacheSize     int    // per worker (see phone.Checker); 0: phone.DefaultCacheSize, <0: off
 	// Progress, when set, is called from the writing goroutine about every
 	// ProgressEvery with the rows so far and the input bytes consumed.
 	Progress      func(rows int64, inputBytes int64)
@@ -105,7 +101,12 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 	if batchLines <= 0 {
 		batchLines = 2048
 	}
-	cacheSize := max(opt.CacheSize, 0)
+	cacheSize := opt.CacheSize
+	if cacheSize == 0 {
+		cacheSize = phone.DefaultCacheSize
+	} else if cacheSize < 0 {
+		cacheSize = 0
+	}
 
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)

@@ -35,7 +35,7 @@ func BenchmarkRunDiscard1M(b *testing.B) {
 
 func BenchmarkRunCSV1M(b *testing.B) {
 	in := input1M()
-	for _, cache := range []int{0, phone.DefaultCacheSize} {
+	for _, cache := range []int{0, -1} {
 		b.Run(fmt.Sprintf("cache=%d", cache), func(b *testing.B) {
 			for range b.N {
 				w, _ := results.NewWriter(results.CSV, io.Discard)
