@@ -158,10 +158,13 @@ func samples(rng *rand.Rand, rm *regionMeta, perTag int) []string {
 // replaces, on numbers sampled from every description of every region.
 func TestAutomataTypesMatchRegexps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	checked := 0
+	checked, perTag := 0, 40
+	if testing.Short() {
+		perTag = 4
+	}
 	for _, rm := range meta().all() {
 		id := rm.meta.GetId()
-		for _, nsn := range samples(rng, rm, 40) {
+		for _, nsn := range samples(rng, rm, perTag) {
 			checked++
 			if got, want := rm.numberType(nsn), rm.numberTypeRegexp(nsn); got != want {
 				t.Fatalf("%s %s: type %v, regexp %v", id, nsn, got, want)
@@ -195,7 +198,10 @@ func TestAutomataTypesMatchRegexps(t *testing.T) {
 // format pattern of every region.
 func TestAutomataFormatsMatchRegexps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	checked, formatted, bySeq := 0, 0, 0
+	checked, formatted, bySeq, perFormat := 0, 0, 0, 30
+	if testing.Short() {
+		perFormat = 4
+	}
 	for _, rm := range meta().all() {
 		id := rm.meta.GetId()
 		for _, intl := range []bool{false, true} {
@@ -205,11 +211,11 @@ func TestAutomataFormatsMatchRegexps(t *testing.T) {
 			}
 			var nsns []string
 			for i := range formats {
-				for _, s := range sample(rng, rm.auto, start, i, 30) {
+				for _, s := range sample(rng, rm.auto, start, i, perFormat) {
 					nsns = append(nsns, mutants(rng, s)...)
 				}
 			}
-			nsns = append(nsns, samples(rng, rm, 5)...)
+			nsns = append(nsns, samples(rng, rm, perFormat/6+1)...)
 			for _, nsn := range nsns {
 				checked++
 				got, want := rm.choose(intl, nsn), choose(formats, nsn)
