@@ -84,7 +84,7 @@ func TestConfigErrors(t *testing.T) {
 func TestDoctorAndHealthcheckExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errs := run(t, "", "doctor", "--temporal-address", "127.0.0.1:1", "--inbox", dir, "--out", dir, "--data-dir", dir)
-	if code != ExitError || !strings.Contains(out, "✗ temporal") || !strings.Contains(out, "✓ inbox") || !strings.Contains(errs, "1 of 5 checks failed") {
+	if code != ExitError || !strings.Contains(out, "✗ temporal") || !strings.Contains(out, "✓ inbox") || !strings.Contains(out, "✓ store") || !strings.Contains(errs, "1 of 6 checks failed") {
 		t.Errorf("doctor: exit %d\n%s%s", code, out, errs)
 	}
 	if code, _, errs := run(t, "", "healthcheck"); code != ExitUsage || !strings.Contains(errs, "--metrics-listen") {

@@ -14,7 +14,7 @@ import (
 func runDoctor(args []string, stdio IO) int {
 	const name = "doctor"
 	fs := newFlags(name, "[--config FILE] [--temporal-address HOST:PORT] [--api-url URL] [--api-key KEY] [--data-dir DIR] [--inbox DIR] [--out DIR]", stdio)
-	b := bindConfig(fs, "api.url", "api.key", "data_dir", "inbox", "out")
+	b := bindConfig(fs, "api.url", "api.key", "data_dir", "inbox", "out", "store")
 	addTemporalFlags(b)
 	pos, cfg, code, ok := parseBound(stdio, name, fs, b, args)
 	if !ok {
