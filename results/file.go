@@ -139,8 +139,8 @@ func (f *File) Abort() error {
 	return nil
 }
 
-// abortWriter releases what the writer holds (the XLSX writer's temp files)
-// without finishing the document.
+// abortWriter releases what the writer holds (the XLSX writer waits for the
+// chunks it is compressing) without finishing the document.
 func (f *File) abortWriter() {
 	if a, ok := f.w.(interface{ abort() }); ok {
 		a.abort()

@@ -58,8 +58,9 @@ func FormatFromPath(path string) (f Format, ok bool) {
 type Writer interface {
 	// Write adds one row; rows appear in the order written.
 	Write(r *phone.Result) error
-	// Close finishes the document (flushes buffers; for XLSX, writes the
-	// whole zip) without closing the underlying io.Writer.
+	// Close finishes the document (flushes buffers; for XLSX, also writes
+	// the parts that list the sheets and the zip's directory) without
+	// closing the underlying io.Writer.
 	Close() error
 }
 
