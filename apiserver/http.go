@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -153,8 +154,8 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// faults applies Config.Faults: latency first, then a dropped connection or
-// a 500, all before the request reaches anything that charges.
+// faults applies Config.Faults: latency first, then a dropped connection,
+// a 500 or a 429, all before the request reaches anything that charges.
 func (s *Server) faults(next http.Handler) http.Handler {
 	f := s.cfg.Faults
 	if f == (Faults{}) {
@@ -165,12 +166,28 @@ func (s *Server) faults(next http.Handler) http.Handler {
 		if f.LatencyJitter > 0 {
 			d += rand.N(f.LatencyJitter)
 		}
+		if f.SpikeRate > 0 && rand.Float64() < f.SpikeRate {
+			d += f.Spike
+			info(r).fault = "spike"
+		}
 		if d > 0 {
+			// Read a small body first: only then does the request's context
+			// end when the client hangs up, and a client that gave up during
+			// the delay must not be served (and charged) afterwards, as a
+			// request lost on a slow network never arrives.
+			if r.ContentLength >= 0 && r.ContentLength <= preReadLimit {
+				b, err := io.ReadAll(io.LimitReader(r.Body, preReadLimit+1))
+				if err != nil {
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(b))
+			}
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
+				info(r).fault = "client gone during injected latency"
 				return
 			}
 		}
@@ -188,6 +205,16 @@ func (s *Server) faults(next http.Handler) http.Handler {
 			writeError(w, http.StatusInternalServerError, "injected fault (--fault-500-rate): retry the request")
 			return
 		}
+		if f.Rate429 > 0 && rand.Float64() < f.Rate429 {
+			info(r).fault = "429"
+			secs := max(1, int(math.Ceil(f.RetryAfter.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeError(w, http.StatusTooManyRequests, "injected fault (--fault-429-rate): retry after "+strconv.Itoa(secs)+" s")
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// preReadLimit bounds the body the latency faults read before waiting.
+const preReadLimit = 1 << 20

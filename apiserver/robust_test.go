@@ -421,3 +421,38 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A 429 fault carries Retry-After and is free; a latency spike past the
+// client's timeout is not served once the client has gone, so nothing the
+// client never saw is charged.
+func TestFaults429AndSpikes(t *testing.T) {
+	limited := start(t, apiserver.Config{Faults: apiserver.Faults{Rate429: 1, RetryAfter: 1500 * time.Millisecond}})
+	r := limited.upload(keyA, "+41791234567\n")
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "2" {
+		t.Errorf("rate 1: %d, Retry-After %q; want 429 with 2", r.Status, r.Header.Get("Retry-After"))
+	}
+	if n := len(limited.charges(apiserver.ChargeFilter{})); n != 0 {
+		t.Errorf("429s charged %d times", n)
+	}
+
+	spiky := start(t, apiserver.Config{Faults: apiserver.Faults{SpikeRate: 1, Spike: 2 * time.Second}})
+	body, ct := form("@file", "+41791234567\n", "task_type", "phoneCheck")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, spiky.ts.URL+"/v1/tasks", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("X-API-Key", keyA)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("spike: answered %d within the client's timeout", resp.StatusCode)
+	}
+	waitFor(t, "the abandoned request's log line", func() bool {
+		return strings.Contains(spiky.logs.String(), "client gone during injected latency")
+	})
+	if n := len(spiky.charges(apiserver.ChargeFilter{})); n != 0 {
+		t.Errorf("a request the client gave up on was charged %d times", n)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(spiky.cfg.Dir, "tasks", "*")); len(matches) != 0 {
+		t.Errorf("an abandoned upload left files: %v", matches)
+	}
+}

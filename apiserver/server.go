@@ -72,6 +72,14 @@ type Faults struct {
 	DropRate      float64       // share of requests whose connection is closed without an answer
 	Latency       time.Duration // added to every request
 	LatencyJitter time.Duration // plus a random extra up to this
+	// SpikeRate is the share of requests delayed by Spike on top of Latency:
+	// set Spike past a client's timeout to make it give up on them.
+	SpikeRate float64
+	Spike     time.Duration
+	// Rate429 is the share of requests answered 429 with Retry-After set to
+	// RetryAfter (rounded up to whole seconds; 0: 1 s).
+	Rate429    float64
+	RetryAfter time.Duration
 }
 
 // StateDir is the server's directory inside a phonecheck data directory.
