@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/phonecheck/phonecheck/ekycpro"
 	"github.com/phonecheck/phonecheck/internal/store"
@@ -38,14 +39,18 @@ func parseFormats(s string) ([]string, error) {
 
 // newAPIClient is the v1 task API client for the worker; the key stays here,
 // in the worker's configuration, and never reaches a workflow payload.
-func newAPIClient(url, key string) (*ekycpro.Client, error) {
+func newAPIClient(url, key string, timeout time.Duration) (*ekycpro.Client, error) {
 	if url == "" {
 		return nil, fmt.Errorf("no API URL: give --api-url (or PHONECHECK_API_URL), or run 'phonecheck up' for the offline server")
 	}
 	if key == "" {
 		return nil, fmt.Errorf("no API key for %s: give --api-key or set PHONECHECK_API_KEY", url)
 	}
-	return ekycpro.New(url, key)
+	var opts []ekycpro.Option
+	if timeout > 0 {
+		opts = append(opts, ekycpro.WithTimeout(timeout))
+	}
+	return ekycpro.New(url, key, opts...)
 }
 
 // openStore opens --store, by default the store in the data directory.

@@ -22,7 +22,8 @@ func runServe(args []string, stdio IO) int {
 	fs := newFlags(name, serveArgs, stdio)
 	b := bindConfig(fs, "serve.listen", "api.key", "serve.api_keys", "serve.api_keys_file", "data_dir", "serve.max_upload",
 		"serve.daily_limit", "serve.retention", "serve.workers", "serve.result_url_ttl", "serve.public_url", "serve.processing_delay",
-		"serve.fault_500_rate", "serve.fault_drop_rate", "serve.fault_latency", "serve.fault_latency_jitter")
+		"serve.fault_500_rate", "serve.fault_drop_rate", "serve.fault_latency", "serve.fault_latency_jitter",
+		"serve.fault_spike_rate", "serve.fault_spike", "serve.fault_429_rate", "serve.fault_retry_after")
 	b.Repeatable("api.key") // each --api-key is its own user
 	b.Add(config.RunKeys...)
 	pos, cfg, code, ok := parseBound(stdio, name, fs, b, args)
@@ -41,6 +42,11 @@ func runServe(args []string, stdio IO) int {
 	conf.MaxUpload, _ = config.ParseSize(cfg.String("serve.max_upload"))
 	conf.Faults.Rate500, _ = config.ParseRate(cfg.String("serve.fault_500_rate"))
 	conf.Faults.DropRate, _ = config.ParseRate(cfg.String("serve.fault_drop_rate"))
+	conf.Faults.SpikeRate, _ = config.ParseRate(cfg.String("serve.fault_spike_rate"))
+	conf.Faults.Spike = cfg.Duration("serve.fault_spike")
+	if conf.Faults.Rate429, _ = config.ParseRate(cfg.String("serve.fault_429_rate")); conf.Faults.Rate429 > 0 {
+		conf.Faults.RetryAfter = cfg.Duration("serve.fault_retry_after") // else no fault layer at all
+	}
 	rt, err := newRuntime(stdio, cfg, "")
 	if err != nil {
 		return usageError(stdio, name, "%v", err)

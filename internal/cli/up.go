@@ -31,7 +31,8 @@ const upMemoryLimit = 350 << 20
 func runUp(args []string, stdio IO) int {
 	const name = "up"
 	fs := newFlags(name, "[--data-dir DIR] [--inbox DIR] [--out DIR] [--api-listen ADDR] [--temporal-listen ADDR] [--api-url URL --api-key KEY] [--region XX] [--formats csv,xlsx] [--metrics-listen ADDR]", stdio)
-	b := bindConfig(fs, "data_dir", "inbox", "out", "api.listen", "temporal.listen", "api.url", "api.key", "region", "formats", "store")
+	b := bindConfig(fs, "data_dir", "inbox", "out", "api.listen", "temporal.listen", "api.url", "api.key", "region", "formats", "store",
+		"api.timeout", "up.no_worker")
 	b.Add(config.RunKeys...)
 	_, cfg, code, ok := parseBound(stdio, name, fs, b, args)
 	if !ok {
@@ -93,7 +94,7 @@ func runUp(args []string, stdio IO) int {
 		logger = slog.New(logx.NewRedactor(logger.Handler(), k))
 		rt.log = logger
 	}
-	api, err := newAPIClient(url, key)
+	api, err := newAPIClient(url, key, cfg.Duration("api.timeout"))
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}
@@ -110,11 +111,13 @@ func runUp(args []string, stdio IO) int {
 	acts := &activities.Activities{API: rt.metrics.TaskAPI(api), Store: st, Scratch: filepath.Join(data, "scratch")}
 	defer activities.CloseOutputs(acts)
 	wopts := rt.workerOptions()
-	w := workflows.NewWorker(c, acts, wopts)
-	if err := w.Start(); err != nil {
-		return runError(stdio, name, err, "")
+	if !cfg.Bool("up.no_worker") {
+		w := workflows.NewWorker(c, acts, wopts)
+		if err := w.Start(); err != nil {
+			return runError(stdio, name, err, "")
+		}
+		defer w.Stop()
 	}
-	defer w.Stop()
 
 	wat, err := watcher.New(watcher.Config{Folders: folders}, rt.metrics.Starter(workflowStarter{c: c, store: st}), logger)
 	if err != nil {
@@ -171,7 +174,7 @@ func startOfflineServer(ctx context.Context, data, listen string, logger *slog.L
 func runWorkerCmd(args []string, stdio IO) int {
 	const name = "worker"
 	fs := newFlags(name, "[--temporal-address HOST:PORT] [--namespace NS] [--api-url URL] [--api-key KEY] [--data-dir DIR] [--metrics-listen ADDR]", stdio)
-	b := bindConfig(fs, "api.url", "api.key", "data_dir", "out", "store")
+	b := bindConfig(fs, "api.url", "api.key", "data_dir", "out", "store", "api.timeout")
 	tf := addTemporalFlags(b)
 	b.Add(config.RunKeys...)
 	pos, cfg, code, ok := parseBound(stdio, name, fs, b, args)
@@ -192,7 +195,7 @@ func runWorkerCmd(args []string, stdio IO) int {
 		return runError(stdio, name, err, "")
 	}
 	defer st.Close()
-	api, err := newAPIClient(cfg.String("api.url"), cfg.String("api.key"))
+	api, err := newAPIClient(cfg.String("api.url"), cfg.String("api.key"), cfg.Duration("api.timeout"))
 	if err != nil {
 		return usageError(stdio, name, "%v", err)
 	}

@@ -90,6 +90,10 @@ var Settings = []Setting{
 		Usage: "base URL of the v1 task API the worker calls (up: a remote one instead of the offline server)"},
 	{Key: "api.key", Flag: "api-key", Env: env("API_KEY"), Secret: true,
 		Usage: "key for the task API (serve: a key it accepts)"},
+	{Key: "api.timeout", Flag: "api-timeout", Env: env("API_TIMEOUT"), Default: "60s", Kind: Duration,
+		Usage: "how long a task API call may wait without progress (up, worker)"},
+	{Key: "up.no_worker", Flag: "no-worker", Env: env("NO_WORKER"), Default: "false", Kind: Bool,
+		Usage: "up runs no worker itself, for 'phonecheck worker' processes of their own"},
 	{Key: "api.listen", Flag: "api-listen", Env: env("API_LISTEN"), Default: "127.0.0.1:8080", Kind: Listen,
 		Usage: "address of the offline API server that up runs"},
 
@@ -128,6 +132,14 @@ var Settings = []Setting{
 		Usage: "testing: latency added to every request"},
 	{Key: "serve.fault_latency_jitter", Flag: "fault-latency-jitter", Env: env("FAULT_LATENCY_JITTER"), Default: "0", Kind: Duration,
 		Usage: "testing: random extra latency up to this"},
+	{Key: "serve.fault_spike_rate", Flag: "fault-spike-rate", Env: env("FAULT_SPIKE_RATE"), Default: "0", Kind: Rate,
+		Usage: "testing: share of requests delayed by fault_spike"},
+	{Key: "serve.fault_spike", Flag: "fault-spike", Env: env("FAULT_SPIKE"), Default: "0", Kind: Duration,
+		Usage: "testing: the extra latency of a spike, e.g. past the client's timeout"},
+	{Key: "serve.fault_429_rate", Flag: "fault-429-rate", Env: env("FAULT_429_RATE"), Default: "0", Kind: Rate,
+		Usage: "testing: share of requests answered 429, free"},
+	{Key: "serve.fault_retry_after", Flag: "fault-retry-after", Env: env("FAULT_RETRY_AFTER"), Default: "1s", Kind: Duration,
+		Usage: "testing: the Retry-After of injected 429s"},
 }
 
 // Groups of keys that commands share.
