@@ -238,6 +238,7 @@ func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, 
 		return ExportResult{}, err
 	}
 	key := in.Dir + "/results." + string(format)
+	dst.RemoveTemps(key) // a killed attempt's partial file
 	rows, err := a.Store.Open(ctx, in.RowsKey)
 	if err != nil {
 		return ExportResult{}, err
@@ -293,6 +294,7 @@ func (a *Activities) WriteSummary(ctx context.Context, in SummaryInput) (string,
 		return "", err
 	}
 	key := in.Dir + "/summary.json"
+	dst.RemoveTemps(key)
 	return dst.Location(key), dst.WriteAll(ctx, key, append(b, '\n'))
 }
 
