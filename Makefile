@@ -1,7 +1,7 @@
 # The test command CI runs (.ci/run) and the README gives.
 RACE_PKGS := ./internal/... ./results/... ./ekycpro/... ./apiserver/... ./watcher/... ./activities/... ./workflows/...
 
-.PHONY: test fuzz bench build reference workflowcheck docs
+.PHONY: test fuzz bench build reference workflowcheck docs chaos
 
 build:
 	go build -o bin/phonecheck ./cmd/phonecheck
@@ -19,7 +19,17 @@ workflowcheck:
 	test -x $(WORKFLOWCHECK) || go install go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 	$(WORKFLOWCHECK) ./workflows/...
 
-# Bounded fuzzing of the line handling, the zip reader and the writers. The
+# The reliability and security suite (chaos/): real processes killed and
+# restarted, API faults, bad inputs and secrets. CHAOS_KILLS worker kills
+# (up kills and serve restarts are a quarter each); CHAOS_SEED replays a run;
+# CHAOS_RACE=1 builds the binary under test with -race. The tests themselves
+# always run with -race.
+CHAOS_KILLS ?= 20
+chaos:
+	CHAOS_KILLS=$(CHAOS_KILLS) go test -tags chaos -race -count=1 -timeout 30m -parallel 8 -v ./chaos/...
+
+# Bounded fuzzing of the line handling, the zip reader, the writers and the
+# API server's handlers. The
 # bound is a number of inputs, not a duration: a duration ends with a
 # "context deadline exceeded" failure when it expires inside a long batch.
 FUZZN ?= 150000
@@ -29,6 +39,7 @@ fuzz:
 	go test ./results -run '^$$' -fuzz '^FuzzOpenZip$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzCSVField$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZN)x
+	go test ./apiserver -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZN)x
 
 # The figures in the README, each beside its baseline in the same run.
 bench:
