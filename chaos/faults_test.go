@@ -1,0 +1,96 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAPIFaults runs files through `serve` with its fault injection on:
+// every file completes with outputs equal to a clean run, exactly one
+// upload charge, and exactly as many gettasks charges as the workflow
+// counted polls (faults act before anything is charged, and a request the
+// client gave up on is not served).
+func TestAPIFaults(t *testing.T) {
+	t.Parallel()
+	modes := []struct {
+		name   string
+		serve  []string
+		worker []string
+	}{
+		{"500s at 30%", []string{"--fault-500-rate", "0.3"}, nil},
+		{"latency spikes of 3s past a 1s client timeout at 30%", []string{"--fault-spike-rate", "0.3", "--fault-spike", "3s"}, []string{"--api-timeout", "1s"}},
+		{"dropped connections at 30%", []string{"--fault-drop-rate", "0.3"}, nil},
+		{"429 with Retry-After 1s at 30%", []string{"--fault-429-rate", "0.3", "--fault-retry-after", "1s"}, nil},
+		{"all of them at 10% each, with latency jitter", []string{"--fault-500-rate", "0.1", "--fault-drop-rate", "0.1", "--fault-429-rate", "0.1",
+			"--fault-spike-rate", "0.1", "--fault-spike", "3s", "--fault-latency-jitter", "200ms"}, []string{"--api-timeout", "1s"}},
+	}
+	const files, lines = 3, 20_000 // uploads of about 250 kB
+	for i, m := range modes {
+		t.Run(strings.Fields(m.name)[0], func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, stackOptions{Split: true, ServeArgs: append([]string{"--processing-delay", "200ms"}, m.serve...), WorkerArgs: m.worker})
+			type file struct {
+				id      string
+				content []byte
+				want    expected
+			}
+			var fs []file
+			for f := range files {
+				content, want := cleanRunOf(t, lines, seed+uint64(1000+10*i+f))
+				fs = append(fs, file{s.drop(fmt.Sprintf("faults-%d.txt", f), content), content, want})
+			}
+			lost, dups := 0, 0
+			var notes []string
+			for _, f := range fs {
+				o := s.wait(f.id, 8*time.Minute)
+				if o.Err != nil {
+					t.Fatalf("%s: %v", m.name, o.Err)
+				}
+				lost += checkOutputs(t, o.Result, f.want)
+				sum := readSummary(t, o.Result.Summary)
+				cs := s.charges()
+				if n := countCharges(cs, "tasks", sum.TaskID); n != 1 {
+					t.Errorf("task %s charged %d times for its upload, want 1", sum.TaskID, n)
+				}
+				if n := countCharges(cs, "gettasks", sum.TaskID); n != sum.Polls {
+					t.Errorf("task %s: %d gettasks charges, the workflow counted %d polls", sum.TaskID, n, sum.Polls)
+				}
+				if _, ok := s.archived("done", f.content); !ok {
+					t.Errorf("%s is not in done/", f.id)
+				}
+				notes = append(notes, fmt.Sprintf("%d polls", sum.Polls))
+			}
+			cs := s.charges()
+			if n := countCharges(cs, "tasks", ""); n != files {
+				t.Errorf("%d upload charges for %d files", n, files)
+				dups += max(0, n-files)
+			}
+			checkNoPartials(t, s.out)
+			injected := s.faultsInjected()
+			total := 0
+			var kinds []string
+			for k, n := range injected {
+				total += n
+				kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+			}
+			sort.Strings(kinds)
+			if total == 0 {
+				t.Errorf("no fault was injected (serve log holds no fault=)")
+			}
+			t.Logf("%s: %d faults injected (%s); %s", m.name, total, strings.Join(kinds, ", "), strings.Join(notes, ", "))
+			report.add(func(f *figures) {
+				f.cases++
+				f.faults += total
+				f.lostRows += lost
+				f.dupCharges += dups
+			})
+			report.line("API faults, %s: %d files of %d lines complete, %d faults injected (%s), one upload charge each, gettasks charges = polls counted (%s)",
+				m.name, files, lines, total, strings.Join(kinds, ", "), strings.Join(notes, ", "))
+		})
+	}
+}
