@@ -73,7 +73,12 @@ func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, 
 	if in.Name != "" {
 		name = filepath.Base(in.Name)
 	}
-	task, err := a.API.CreateTask(ctx, name, f)
+	// The key makes the upload happen once per workflow run even when the
+	// answer is lost (a worker killed while the service takes the file):
+	// the retry gets the same task back, uncharged, from a service that
+	// honours the key.
+	key := "phonecheck-" + in.SHA256 + "-" + activity.GetInfo(ctx).WorkflowExecution.RunID
+	task, err := a.API.CreateTask(ekycpro.WithIdempotencyKey(ctx, key), name, f)
 	if err != nil {
 		return UploadResult{}, apiError(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/phonecheck/phonecheck/apiserver/store"
 	"github.com/phonecheck/phonecheck/internal/lines"
@@ -57,6 +58,16 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A repeated upload with the same Idempotency-Key (a client retrying
+	// after it lost the answer) gets the first task back, free, unread.
+	idem := r.Header.Get(IdempotencyHeader)
+	if len(idem) > 255 || strings.ContainsFunc(idem, func(r rune) bool { return r < ' ' || r > '~' }) {
+		writeError(w, http.StatusBadRequest, "the "+IdempotencyHeader+" header must be at most 255 printable ASCII characters")
+		return
+	}
+	if idem != "" && s.replay(w, r, user, idem) {
+		return
+	}
 	maxBody := s.cfg.MaxUpload + multipartSlack
 	if r.ContentLength > maxBody {
 		// Answer at once; the server closes the connection rather than read
@@ -85,7 +96,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	t := store.Task{ID: newTaskID(), UserID: user, Total: total, CreatedAt: s.now()}
+	t := store.Task{ID: newTaskID(), UserID: user, Total: total, CreatedAt: s.now(), IdempotencyKey: idem}
 	info(r).task = t.ID
 	if err := os.Rename(tmp, s.inputPath(t.ID)); err != nil {
 		os.Remove(tmp)
@@ -94,6 +105,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.store.CreateTask(r.Context(), t, s.cfg.DailyLimit); err != nil {
 		os.Remove(s.inputPath(t.ID))
+		if errors.Is(err, store.ErrDuplicate) && s.replay(w, r, user, idem) {
+			return
+		}
 		if errors.Is(err, store.ErrLimit) {
 			s.tooMany(w)
 		} else {
@@ -104,6 +118,28 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	s.wake()
 	writeJSON(w, http.StatusOK, createResponse{TaskID: t.ID, Status: store.Pending, Total: total,
 		Message: "Task created successfully", CreatedAt: timestamp(t.CreatedAt)})
+}
+
+// IdempotencyHeader names the header whose value makes an upload happen
+// once: a repeat with the same value gets the first task back, uncharged.
+const IdempotencyHeader = "Idempotency-Key"
+
+// replay answers an upload whose idempotency key the user has used before
+// with the first task, and reports whether it did.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, user, key string) bool {
+	t, err := s.store.TaskByKey(r.Context(), user, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return true
+	}
+	info(r).task = t.ID
+	w.Header().Set("Connection", "close") // the body is not read
+	writeJSON(w, http.StatusOK, createResponse{TaskID: t.ID, Status: t.Status, Total: t.Total,
+		Message: "Task already created for this " + IdempotencyHeader + " (not charged again)", CreatedAt: timestamp(t.CreatedAt)})
+	return true
 }
 
 // receive reads the form parts: the file is spooled to a temp file in the

@@ -599,3 +599,31 @@ func TestRace(t *testing.T) {
 		}
 	}
 }
+
+// WithIdempotencyKey puts the key in the upload's Idempotency-Key header.
+func TestCreateTaskIdempotencyKey(t *testing.T) {
+	got := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Idempotency-Key")
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"task_id":"t-1","status":"pending","total":1}`)
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTask(WithIdempotencyKey(context.Background(), "phonecheck-abc"), "n.txt", strings.NewReader("+41791234567\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTask(context.Background(), "n.txt", strings.NewReader("+41791234567\n")); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := <-got, <-got; a != "phonecheck-abc" || b != "" {
+		t.Errorf("Idempotency-Key headers %q and %q, want phonecheck-abc and none", a, b)
+	}
+	if _, err := c.CreateTask(WithIdempotencyKey(context.Background(), "a\nb"), "n.txt", strings.NewReader("1\n")); !errors.Is(err, ErrConfig) {
+		t.Errorf("a key with a line break: %v, want ErrConfig", err)
+	}
+}

@@ -200,6 +200,12 @@ func (c *Client) CreateTask(ctx context.Context, filename string, r io.Reader) (
 		return nil, fmt.Errorf("ekycpro: %s: %w: %w", endpoint, err, ErrConfig)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if k, _ := ctx.Value(idempotencyKey{}).(string); k != "" {
+		if strings.ContainsFunc(k, func(r rune) bool { return r < ' ' || r > '~' }) || len(k) > 255 {
+			return nil, fmt.Errorf("ekycpro: %s: the idempotency key is not up to 255 printable ASCII characters: %w", endpoint, ErrConfig)
+		}
+		req.Header.Set("Idempotency-Key", k)
+	}
 	size := readerSize(r)
 	if size >= 0 {
 		req.ContentLength = formLength(mw.Boundary(), name, size)
@@ -245,6 +251,17 @@ func (c *Client) CreateTask(ctx context.Context, filename string, r io.Reader) (
 		t.Status = StatusPending
 	}
 	return t, nil
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotencyKey returns a context whose CreateTask calls send key in
+// the Idempotency-Key header. A service that honours it (phonecheck serve
+// does) answers a repeat with the first task, uncharged, so an upload that
+// is retried after its answer was lost (a crash, a timeout) is not billed
+// twice. A service that does not know the header ignores it.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
 }
 
 // errSizeChanged is a file that grew or shrank while it was uploaded with a

@@ -34,6 +34,8 @@ var (
 	ErrNotFound = errors.New("store: task not found")
 	// ErrLimit: the user has used the daily limit.
 	ErrLimit = errors.New("store: daily limit reached")
+	// ErrDuplicate: the user has a task with this idempotency key already.
+	ErrDuplicate = errors.New("store: a task with this idempotency key exists")
 )
 
 // Task is one uploaded file's metadata.
@@ -41,7 +43,10 @@ type Task struct {
 	ID, UserID, Status      string
 	Total, Success, Failure int64
 	Error                   string // why a Failed task failed
-	CreatedAt, UpdatedAt    time.Time
+	// IdempotencyKey, if set, makes the task the answer to every later
+	// upload of the user with the same key (see CreateTask).
+	IdempotencyKey       string
+	CreatedAt, UpdatedAt time.Time
 }
 
 // Charge is one row of the ledger: a billed 200 response.
@@ -102,7 +107,27 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	return &Store{db: db}, nil
+}
+
+// migrate adds what later versions added to an older database: the
+// idempotency key of tasks.
+func migrate(db *sql.DB) error {
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('tasks') WHERE name = 'idem_key'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := db.Exec(`ALTER TABLE tasks ADD COLUMN idem_key TEXT NOT NULL DEFAULT ''`); err != nil {
+			return err
+		}
+	}
+	_, err := db.Exec(`CREATE INDEX IF NOT EXISTS tasks_idem ON tasks(user_id, idem_key) WHERE idem_key != ''`)
+	return err
 }
 
 // Close closes the database.
@@ -113,15 +138,28 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // CreateTask records a new pending task and its upload charge in one
 // transaction; limit > 0 refuses with ErrLimit once the user's charges of
-// the charge's day reach it.
+// the charge's day reach it. A task with an IdempotencyKey the user has
+// used before is not created: ErrDuplicate (TaskByKey finds the first one).
 func (s *Store) CreateTask(ctx context.Context, t Task, limit int) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if t.IdempotencyKey != "" {
+			// The transaction holds the write lock: no other upload with
+			// this key can come in between.
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tasks WHERE user_id = ? AND idem_key = ?`,
+				t.UserID, t.IdempotencyKey).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrDuplicate
+			}
+		}
 		if err := checkLimit(ctx, tx, t.UserID, t.CreatedAt, limit); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO tasks (id, user_id, status, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.ID, t.UserID, Pending, t.Total, t.CreatedAt.UnixNano(), t.CreatedAt.UnixNano()); err != nil {
+			`INSERT INTO tasks (id, user_id, status, total, created_at, updated_at, idem_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.UserID, Pending, t.Total, t.CreatedAt.UnixNano(), t.CreatedAt.UnixNano(), t.IdempotencyKey); err != nil {
 			return err
 		}
 		return insertCharge(ctx, tx, Charge{At: t.CreatedAt, UserID: t.UserID, Endpoint: EndpointTasks, TaskID: t.ID})
@@ -143,6 +181,12 @@ func (s *Store) GetTask(ctx context.Context, id, userID string, at time.Time, li
 		return insertCharge(ctx, tx, Charge{At: at, UserID: userID, Endpoint: EndpointGetTasks, TaskID: id})
 	})
 	return t, err
+}
+
+// TaskByKey returns the user's task created with an idempotency key, without
+// charging; ErrNotFound if there is none.
+func (s *Store) TaskByKey(ctx context.Context, userID, key string) (Task, error) {
+	return scanTask(s.db.QueryRowContext(ctx, selectTask+` WHERE user_id = ? AND idem_key = ? AND idem_key != '' ORDER BY created_at LIMIT 1`, userID, key))
 }
 
 // Task returns a task without charging anyone (for result downloads).
@@ -299,13 +343,13 @@ func insertCharge(ctx context.Context, tx *sql.Tx, c Charge) error {
 	return err
 }
 
-const taskColumns = `id, user_id, status, total, success, failure, error, created_at, updated_at`
+const taskColumns = `id, user_id, status, total, success, failure, error, created_at, updated_at, idem_key`
 const selectTask = `SELECT ` + taskColumns + ` FROM tasks`
 
 func scanTask(row *sql.Row) (Task, error) {
 	var t Task
 	var created, updated int64
-	err := row.Scan(&t.ID, &t.UserID, &t.Status, &t.Total, &t.Success, &t.Failure, &t.Error, &created, &updated)
+	err := row.Scan(&t.ID, &t.UserID, &t.Status, &t.Total, &t.Success, &t.Failure, &t.Error, &created, &updated, &t.IdempotencyKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Task{}, ErrNotFound
 	}
