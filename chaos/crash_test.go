@@ -78,6 +78,9 @@ func (s *stack) killAt(id string, run killRun, dropped time.Time, kill func()) s
 			if time.Since(dropped) >= run.delay {
 				break
 			}
+		} else if run.trigger.stage == workflows.StageArchiving && s.summaryWritten() {
+			last = workflows.StageArchiving // the summary is the archiving stage's first write
+			break
 		} else if last != "" && stageIndex(last) >= target {
 			if stageIndex(last) == target {
 				time.Sleep(run.delay)
@@ -97,6 +100,18 @@ func (s *stack) killAt(id string, run killRun, dropped time.Time, kill func()) s
 	}
 	kill()
 	return last
+}
+
+// summaryWritten reports whether a summary.json appeared in the outputs of
+// a run whose workflow is still open.
+func (s *stack) summaryWritten() bool {
+	m, _ := filepath.Glob(filepath.Join(s.out, "*", "summary.json"))
+	for _, p := range m {
+		if !s.seenSummaries[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // finish waits for a killed run's file and checks everything a crash must
@@ -128,6 +143,10 @@ func (s *stack) finish(id string, content []byte, want expected, chargesBefore [
 		t.Errorf("failed/ holds %v", matches)
 	}
 	checkNoPartials(t, s.out)
+	if s.seenSummaries == nil {
+		s.seenSummaries = map[string]bool{}
+	}
+	s.seenSummaries[res.Summary] = true
 	report.add(func(f *figures) {
 		f.lostRows += lost
 		f.dupCharges += max(0, uploads-1)
@@ -165,14 +184,16 @@ func cleanRunOf(t *testing.T, lines int, s uint64) ([]byte, expected) {
 func TestWorkerKilled(t *testing.T) {
 	t.Parallel()
 	triggers := []trigger{
+		// The delays stay within what a stage lasts (the 300 ms latency
+		// holds the billed calls open), so that the kill lands in it.
 		{workflows.StageUploading, 250 * time.Millisecond},
-		{workflows.StageExporting, 1200 * time.Millisecond},
+		{workflows.StageExporting, 300 * time.Millisecond},
 		{workflows.StagePolling, 2 * time.Second},
-		{workflows.StageDownloading, 250 * time.Millisecond},
-		{workflows.StageArchiving, 50 * time.Millisecond},
-		{workflows.StagePreparing, 500 * time.Millisecond},
-		{workflows.StageJoining, 300 * time.Millisecond},
-		{"", 10 * time.Second},
+		{workflows.StageDownloading, 100 * time.Millisecond},
+		{workflows.StageArchiving, 0},
+		{workflows.StagePreparing, 200 * time.Millisecond},
+		{workflows.StageJoining, 50 * time.Millisecond},
+		{"", 8 * time.Second},
 	}
 	runs := plan(rng(t), kills, triggers)
 	lanes(t, runs, 4, func(t *testing.T, runs []killRun) {
@@ -213,11 +234,11 @@ func TestUpKilled(t *testing.T) {
 	t.Parallel()
 	triggers := []trigger{
 		{workflows.StagePolling, 1500 * time.Millisecond},
-		{workflows.StageExporting, 1200 * time.Millisecond},
-		{workflows.StageUploading, 20 * time.Millisecond},
-		{workflows.StagePreparing, 500 * time.Millisecond},
-		{workflows.StageJoining, 300 * time.Millisecond},
-		{"", 8 * time.Second},
+		{workflows.StageExporting, 300 * time.Millisecond},
+		{workflows.StageUploading, 0},
+		{workflows.StagePreparing, 200 * time.Millisecond},
+		{workflows.StageJoining, 50 * time.Millisecond},
+		{"", 6 * time.Second},
 	}
 	runs := plan(rng(t), max(2, kills/4), triggers)
 	lanes(t, runs, 2, func(t *testing.T, runs []killRun) {

@@ -232,16 +232,17 @@ type stackOptions struct {
 // stack is a pipeline of child processes in a temp directory:
 // inbox/, done/inbox, failed/inbox, results/, srv/, up/, wk/, logs/.
 type stack struct {
-	t                   *testing.T
-	opts                stackOptions
-	dir, inbox, out     string
-	logs                string
-	apiAddr, tempAddr   string
-	serve, up, worker   *proc
-	c                   client.Client
-	key                 string // the key the worker uses
-	secretFiles         []string
-	serveStarts, ledger int
+	t                 *testing.T
+	opts              stackOptions
+	dir, inbox, out   string
+	logs              string
+	apiAddr, tempAddr string
+	serve, up, worker *proc
+	c                 client.Client
+	key               string // the key the worker uses
+	secretFiles       []string
+	serveStarts       int
+	seenSummaries     map[string]bool // of finished runs
 }
 
 func newStack(t *testing.T, opts stackOptions) *stack {
