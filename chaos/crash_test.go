@@ -78,6 +78,12 @@ func (s *stack) killAt(id string, run killRun, dropped time.Time, kill func()) s
 			if time.Since(dropped) >= run.delay {
 				break
 			}
+		} else if run.trigger.stage == workflows.StageExporting && s.exportInProgress() {
+			// A query waits for the workflow task in progress, so the stage
+			// it answers can lag; a temp file in the outputs cannot.
+			last = workflows.StageExporting
+			time.Sleep(run.delay)
+			break
 		} else if run.trigger.stage == workflows.StageArchiving && s.summaryWritten() {
 			last = workflows.StageArchiving // the summary is the archiving stage's first write
 			break
@@ -95,11 +101,20 @@ func (s *stack) killAt(id string, run killRun, dropped time.Time, kill func()) s
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if s.closed(id) {
+	killed := time.Now()
+	kill()
+	// A kill after the workflow closed proved nothing: say so (from the
+	// close time, as the kill itself may race the last step).
+	if at, ok := s.closedAt(id); ok && at.Before(killed) {
 		return "closed"
 	}
-	kill()
 	return last
+}
+
+// exportInProgress reports whether an export's temp file is in the outputs.
+func (s *stack) exportInProgress() bool {
+	m, _ := filepath.Glob(filepath.Join(s.out, "*", ".results.*.tmp"))
+	return len(m) > 0
 }
 
 // summaryWritten reports whether a summary.json appeared in the outputs of

@@ -413,6 +413,23 @@ func (s *stack) closed(id string) bool {
 	return err == nil && d.WorkflowExecutionInfo.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 }
 
+// closedAt is the workflow's close time, if it has closed.
+func (s *stack) closedAt(id string) (time.Time, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		d, err := s.c.DescribeWorkflowExecution(ctx, id, "")
+		if err == nil {
+			if d.WorkflowExecutionInfo.Status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				return time.Time{}, false
+			}
+			return d.WorkflowExecutionInfo.CloseTime.AsTime(), true
+		}
+		time.Sleep(100 * time.Millisecond) // up is being killed: Temporal is down for a moment
+	}
+	return time.Time{}, false
+}
+
 func (s *stack) diagnostics() string {
 	var b strings.Builder
 	for _, p := range []*proc{s.serve, s.up, s.worker} {
