@@ -113,7 +113,7 @@ func (s *stack) killAt(id string, run killRun, dropped time.Time, kill func()) s
 
 // exportInProgress reports whether an export's temp file is in the outputs.
 func (s *stack) exportInProgress() bool {
-	m, _ := filepath.Glob(filepath.Join(s.out, "*", ".results.*.tmp"))
+	m, _ := filepath.Glob(filepath.Join(s.out, "*", "results.*.tmp"))
 	return len(m) > 0
 }
 

@@ -296,7 +296,8 @@ func (s *stack) startUp() {
 	var env []string
 	switch {
 	case s.opts.Split:
-		args = append(args, "--no-worker", "--api-url", "http://"+s.apiAddr)
+		// The worker shares the store that up's watcher puts inputs into.
+		args = append(args, "--no-worker", "--api-url", "http://"+s.apiAddr, "--store", filepath.Join(s.dir, "store"))
 		env = append(env, "PHONECHECK_API_KEY="+Key)
 	case s.opts.APIURL != "":
 		args = append(args, "--api-url", s.opts.APIURL)
@@ -330,7 +331,7 @@ func (s *stack) startUp() {
 func (s *stack) startWorker() {
 	s.t.Helper()
 	args := append([]string{"worker", "--temporal-address", s.tempAddr, "--api-url", "http://" + s.apiAddr,
-		"--data-dir", filepath.Join(s.dir, "wk")}, s.opts.WorkerArgs...)
+		"--data-dir", filepath.Join(s.dir, "wk"), "--store", filepath.Join(s.dir, "store")}, s.opts.WorkerArgs...)
 	s.worker = spawn(s.t, s.dir, filepath.Join(s.logs, "worker.log"), []string{"PHONECHECK_API_KEY=" + Key}, args...)
 }
 
