@@ -1,16 +1,13 @@
 package activities
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -198,28 +195,19 @@ func (v *verdictSet) get(number string) (string, bool) {
 // readRows streams a CSV in the result schema (as written by results);
 // name is for messages.
 func readRows(f io.Reader, name string, fn func(*phone.Result) error) error {
-	cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = len(phone.Header)
-	head, err := cr.Read()
+	rr, err := results.NewRowReader(f, name)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if strings.Join(head, ",") != strings.Join(phone.Header, ",") {
-		return fmt.Errorf("%s: not a result file (header %q)", name, head)
+		return err
 	}
 	var r phone.Result
 	for {
-		rec, err := cr.Read()
+		err := rr.Read(&r)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return err
 		}
-		line, _ := strconv.Atoi(rec[3])
-		r = phone.Result{Number: rec[0], PhoneCheck: rec[1], Input: rec[2], Line: line, Reason: rec[4], Type: rec[5],
-			CountryCode: rec[6], Region: rec[7], International: rec[8], National: rec[9], Carrier: rec[10], Location: rec[11], TimeZones: rec[12]}
 		if err := fn(&r); err != nil {
 			return err
 		}

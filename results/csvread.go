@@ -1,0 +1,209 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/phonecheck/phonecheck/phone"
+)
+
+// RowReader reads back a CSV in the result schema, as the CSV writer writes
+// it (the pipeline's own intermediate files). It parses RFC 4180 as
+// encoding/csv does (quoted fields, "" escapes, CRLF, line breaks inside
+// quotes), but makes one string per row and splits it in place: re-reading
+// a million rows with encoding/csv took most of the join and the exports.
+type RowReader struct {
+	br     *bufio.Reader
+	name   string // for messages
+	line   int    // of the record just read
+	buf    []byte
+	fields [13]string
+}
+
+// NewRowReader reads and checks the header; name is used in messages.
+func NewRowReader(r io.Reader, name string) (*RowReader, error) {
+	rr := &RowReader{br: bufio.NewReaderSize(r, 256<<10), name: name}
+	n, err := rr.record()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: empty, not a result file", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n != len(phone.Header) || strings.Join(rr.fields[:n], ",") != strings.Join(phone.Header, ",") {
+		return nil, fmt.Errorf("%s: not a result file (header %q)", name, rr.fields[:n])
+	}
+	return rr, nil
+}
+
+// Read fills r with the next row; it returns io.EOF after the last. The
+// strings in r stay valid after the next Read.
+func (rr *RowReader) Read(r *phone.Result) error {
+	n, err := rr.record()
+	if err != nil {
+		return err
+	}
+	if n != len(phone.Header) {
+		return fmt.Errorf("%s: line %d: %d fields, want %d", rr.name, rr.line, n, len(phone.Header))
+	}
+	f := &rr.fields
+	line, err := strconv.Atoi(f[3])
+	if err != nil {
+		return fmt.Errorf("%s: line %d: Line %q is not a number", rr.name, rr.line, f[3])
+	}
+	*r = phone.Result{Number: f[0], PhoneCheck: f[1], Input: f[2], Line: line, Reason: f[4], Type: f[5],
+		CountryCode: f[6], Region: f[7], International: f[8], National: f[9], Carrier: f[10], Location: f[11], TimeZones: f[12]}
+	return nil
+}
+
+// record reads one record into rr.fields and returns its field count (a
+// record of more fields than the schema is cut there and reported as such).
+func (rr *RowReader) record() (int, error) {
+	raw, err := rr.readLine()
+	if err != nil {
+		return 0, err
+	}
+	rr.line++
+	if bytes.IndexByte(raw, '"') < 0 { // the common case: split in place
+		s := string(trimEOL(raw))
+		n := 0
+		for {
+			i := strings.IndexByte(s, ',')
+			if n == len(rr.fields) {
+				return n + 1 + strings.Count(s, ","), nil // too many fields
+			}
+			if i < 0 {
+				rr.fields[n] = s
+				return n + 1, nil
+			}
+			rr.fields[n], s = s[:i], s[i+1:]
+			n++
+		}
+	}
+	return rr.quoted(raw)
+}
+
+// quoted parses a record with quotes, reading on while a quoted field
+// spans lines.
+func (rr *RowReader) quoted(raw []byte) (int, error) {
+	startLine := rr.line
+	out := rr.buf[:0]
+	var ends [len(RowReader{}.fields) + 1]int // field ends in out
+	n := 0
+	for {
+		// One field from raw.
+		if len(raw) > 0 && raw[0] == '"' {
+			raw = raw[1:]
+			for {
+				i := bytes.IndexByte(raw, '"')
+				if i < 0 { // the quoted field goes on past this line
+					chunk := raw
+					if bytes.HasSuffix(chunk, []byte("\r\n")) { // encoding/csv turns CRLF in quotes into LF
+						chunk = append(chunk[:len(chunk)-2:len(chunk)-2], '\n')
+					}
+					out = append(out, chunk...)
+					next, err := rr.readRawLine()
+					if len(next) == 0 && errors.Is(err, io.EOF) {
+						return 0, fmt.Errorf("%s: line %d: quoted field not closed", rr.name, startLine)
+					}
+					if err != nil && !errors.Is(err, io.EOF) {
+						return 0, err
+					}
+					rr.line++
+					raw = next
+					continue
+				}
+				out = append(out, raw[:i]...)
+				raw = raw[i+1:]
+				if len(raw) > 0 && raw[0] == '"' { // "" is a quote
+					out = append(out, '"')
+					raw = raw[1:]
+					continue
+				}
+				break
+			}
+			if len(trimEOL(raw)) == 0 {
+				raw = nil // the record ends here
+			} else if raw[0] != ',' {
+				return 0, fmt.Errorf("%s: line %d: extraneous %q after a quoted field", rr.name, rr.line, raw[0])
+			}
+		} else {
+			var field []byte
+			if i := bytes.IndexByte(raw, ','); i >= 0 {
+				field, raw = raw[:i], raw[i:]
+			} else { // the last field runs to the line's end
+				field, raw = trimEOL(raw), nil
+			}
+			if bytes.IndexByte(field, '"') >= 0 {
+				return 0, fmt.Errorf("%s: line %d: bare quote in an unquoted field", rr.name, rr.line)
+			}
+			out = append(out, field...)
+		}
+		if n < len(ends) {
+			ends[n] = len(out)
+		}
+		n++
+		if len(raw) == 0 {
+			break
+		}
+		raw = raw[1:] // the comma
+	}
+	rr.buf = out
+	s := string(out)
+	start := 0
+	for i := 0; i < min(n, len(rr.fields)); i++ {
+		rr.fields[i], start = s[start:ends[i]], ends[i]
+	}
+	return n, nil
+}
+
+// readLine returns the next non-blank line with its line break (a last
+// line without one as is); blank lines are skipped, as encoding/csv does.
+func (rr *RowReader) readLine() ([]byte, error) {
+	for {
+		line, err := rr.readRawLine()
+		if len(line) == 0 && err != nil {
+			return nil, err
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if len(trimEOL(line)) > 0 {
+			return line, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readRawLine returns the next line, blank or not. The slice is valid until
+// the next read.
+func (rr *RowReader) readRawLine() ([]byte, error) {
+	line, err := rr.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) { // a line longer than the buffer
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = rr.br.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		return long, err
+	}
+	return line, err
+}
+
+// trimEOL drops the line break: \n, \r\n, or a \r that ends the input.
+func trimEOL(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
