@@ -119,7 +119,13 @@ func runUp(args []string, stdio IO) int {
 		defer w.Stop()
 	}
 
-	wat, err := watcher.New(watcher.Config{Folders: folders}, rt.metrics.Starter(workflowStarter{c: c, store: st}), logger)
+	starter := workflowStarter{c: c, store: st}
+	if apiURL == "" {
+		// Polls of our own offline server cost nothing: poll it sooner
+		// than a billed remote service.
+		starter.pollInterval = offlinePollInterval
+	}
+	wat, err := watcher.New(watcher.Config{Folders: folders}, rt.metrics.Starter(starter), logger)
 	if err != nil {
 		return runError(stdio, name, err, "")
 	}

@@ -27,7 +27,13 @@ type workflowStarter struct {
 	// filesQueue is where this host serves the archive step ("" when the
 	// workers run on this host too, as in up).
 	filesQueue string
+	// pollInterval is the first wait between polls (0: the workflow's
+	// default for a billed service, 2 s).
+	pollInterval time.Duration
 }
+
+// offlinePollInterval is up's first poll wait with its own offline server.
+const offlinePollInterval = 250 * time.Millisecond
 
 func (s workflowStarter) Start(ctx context.Context, cl watcher.Claim) (watcher.StartResult, error) {
 	f := cl.Folder
@@ -36,7 +42,8 @@ func (s workflowStarter) Start(ctx context.Context, cl watcher.Claim) (watcher.S
 		return watcher.StartResult{}, err
 	}
 	in := workflows.Input{Path: cl.Path, Key: key, Name: cl.Name, SHA256: cl.SHA256, Size: cl.Size, Region: f.Region, Formats: f.Formats,
-		OutputDir: f.OutputDir, DoneDir: f.DoneDir(), FailedDir: f.FailedDir(), FilesQueue: s.filesQueue}
+		OutputDir: f.OutputDir, DoneDir: f.DoneDir(), FailedDir: f.FailedDir(), FilesQueue: s.filesQueue,
+		PollInterval: s.pollInterval}
 	run, existing, err := workflows.Start(ctx, s.c, in)
 	if err != nil {
 		return watcher.StartResult{}, err
