@@ -33,6 +33,8 @@ chaos:
 # bound is a number of inputs, not a duration: a duration ends with a
 # "context deadline exceeded" failure when it expires inside a long batch.
 FUZZN ?= 150000
+# Each XLSX input writes and reads back a whole workbook: fewer of them.
+FUZZXLSXN ?= 20000
 # Each handler input goes through the HTTP stack and SQLite: fewer of them.
 FUZZHTTPN ?= 50000
 fuzz:
@@ -41,6 +43,8 @@ fuzz:
 	go test ./results -run '^$$' -fuzz '^FuzzOpenZip$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzCSVField$$' -fuzztime $(FUZZN)x
 	go test ./results -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZN)x
+	go test ./results -run '^$$' -fuzz '^FuzzRowReader$$' -fuzztime $(FUZZN)x
+	go test ./results -run '^$$' -fuzz '^FuzzXLSXCell$$' -fuzztime $(FUZZXLSXN)x
 	go test ./apiserver -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZHTTPN)x
 
 # The figures in the README, each beside its baseline in the same run.
