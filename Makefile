@@ -1,3 +1,6 @@
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
+
 # The test command CI runs (.ci/run) and the README gives.
 RACE_PKGS := ./internal/... ./results/... ./ekycpro/... ./apiserver/... ./watcher/... ./activities/... ./workflows/...
 
@@ -48,11 +51,14 @@ fuzz:
 	go test ./apiserver -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZHTTPN)x
 
 # The figures in the README, each beside its baseline in the same run.
+BENCHOUT ?= bench.out
 bench:
-	go test ./phone -run '^$$' -bench 'Check$$|CheckCore$$|BaselineNyaruka' -benchtime 300000x -benchmem -cpu 1
-	go test ./internal/cli -run '^$$' -bench 'Validate1M' -benchtime 1x
-	go test ./apiserver -run '^$$' -bench 'Server1M' -benchtime 1x
-	go test ./workflows -run '^$$' -bench 'Pipeline' -benchtime 1x
+	go test ./phone -run '^$$' -bench 'Check$$|CheckCore$$|BaselineNyaruka' -benchtime 300000x -benchmem -cpu 1 | tee $(BENCHOUT)
+	go test ./results -run '^$$' -bench 'XLSX1M' -benchtime 1x | tee -a $(BENCHOUT)
+	go test ./internal/cli -run '^$$' -bench 'Validate1M' -benchtime 1x | tee -a $(BENCHOUT)
+	go test ./apiserver -run '^$$' -bench 'Server1M' -benchtime 1x | tee -a $(BENCHOUT)
+	go test ./workflows -run '^$$' -bench 'Pipeline' -benchtime 1x -timeout 30m | tee -a $(BENCHOUT)
+	@echo; go run ./tools/benchtable < $(BENCHOUT)
 
 # Regenerate the reference corpus with google-libphonenumber (needs npm).
 reference:

@@ -315,21 +315,52 @@ func TestEmptyFileEndsInFailed(t *testing.T) {
 }
 
 // BenchmarkPipeline1M carries a realistic 1M-line file from start to both
-// exports on disk, on the live embedded stack:
+// exports on disk, on the live embedded stack; its baseline is validate
+// writing the same two files from the same input in one process:
 //
 //	go test ./workflows -run '^$' -bench Pipeline -benchtime 1x
 func BenchmarkPipeline1M(b *testing.B) {
 	s := newStack(b, 0)
 	in := s.input(b, "1m.txt", 1_000_000, 1)
-	b.ResetTimer()
-	start := time.Now()
-	run, _, err := workflows.Start(context.Background(), s.Client, in)
-	if err != nil {
-		b.Fatal(err)
+	b.Run("pipeline", func(b *testing.B) {
+		start := time.Now()
+		run, _, err := workflows.Start(context.Background(), s.Client, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := waitResult(b, s.Client, run.GetID())
+		b.ReportMetric(time.Since(start).Seconds(), "s/file")
+		b.Logf("rows %d, uploaded %d, polls %d", res.Rows, res.Uploaded, res.Polls)
+	})
+	b.Run("validate", func(b *testing.B) {
+		start := time.Now()
+		validateFiles(b, s.Dir, []string{in.Path}, in.Region)
+		b.ReportMetric(time.Since(start).Seconds(), "s/file")
+	})
+}
+
+// validateFiles is the baseline of the pipeline benchmarks: validate
+// writing CSV and XLSX for each file, one file after the other.
+func validateFiles(b *testing.B, dir string, paths []string, region string) {
+	for i, p := range paths {
+		for _, f := range []results.Format{results.CSV, results.XLSX} {
+			in, err := os.Open(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, err := results.Create(filepath.Join(dir, fmt.Sprintf("baseline-%d.%s", i, f)), f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := validate.Run(context.Background(), in, out, validate.Options{Region: region}); err != nil {
+				b.Fatal(err)
+			}
+			in.Close()
+			if err := out.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
-	res := waitResult(b, s.Client, run.GetID())
-	b.ReportMetric(time.Since(start).Seconds(), "s/file")
-	b.Logf("rows %d, uploaded %d, polls %d", res.Rows, res.Uploaded, res.Polls)
 }
 
 // BenchmarkPipeline1000Files submits 1,000 files of 100 lines at once and
@@ -341,25 +372,35 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 		n = v // a shorter run while tuning; the README's figure is 1,000
 	}
 	ins := make([]workflows.Input, n)
+	paths := make([]string, n)
 	for i := range ins {
 		ins[i] = s.input(b, fmt.Sprintf("f%04d.txt", i), 100, uint64(1000+i))
+		paths[i] = ins[i].Path
 	}
-	b.ResetTimer()
-	start := time.Now()
-	ids := make([]string, len(ins))
-	for i, in := range ins {
-		run, _, err := workflows.Start(context.Background(), s.Client, in)
-		if err != nil {
-			b.Fatal(err)
+	b.Run("pipeline", func(b *testing.B) {
+		start := time.Now()
+		ids := make([]string, len(ins))
+		for i, in := range ins {
+			run, _, err := workflows.Start(context.Background(), s.Client, in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = run.GetID()
 		}
-		ids[i] = run.GetID()
-	}
-	polls := 0
-	for _, id := range ids {
-		polls += waitResult(b, s.Client, id).Polls
-	}
-	total := time.Since(start)
-	b.ReportMetric(float64(polls)/float64(len(ids)), "polls/file")
-	b.ReportMetric(total.Seconds(), "s/1000files")
-	b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
+		polls := 0
+		for _, id := range ids {
+			polls += waitResult(b, s.Client, id).Polls
+		}
+		total := time.Since(start)
+		b.ReportMetric(float64(polls)/float64(len(ids)), "polls/file")
+		b.ReportMetric(total.Seconds(), "s/all")
+		b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
+	})
+	b.Run("validate", func(b *testing.B) {
+		start := time.Now()
+		validateFiles(b, s.Dir, paths, corpus.Region)
+		total := time.Since(start)
+		b.ReportMetric(total.Seconds(), "s/all")
+		b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
+	})
 }
