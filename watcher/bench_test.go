@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -92,4 +93,33 @@ func BenchmarkDropFiles(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
 	b.ReportMetric(float64(w.Stats().Overflows.Load()), "overflows")
+}
+
+// A file moved into the inbox whole (mv keeps its modification time) has
+// held still since then: it is started at once, not a settle window after
+// it appeared. A file written just now still waits the window.
+func TestFileMovedInWholeIsNotMadeToWait(t *testing.T) {
+	e := newEnv(t)
+	f := e.folder("inbox")
+	f.Settle = 3 * time.Second
+	s := newFake()
+	start(t, mustNew(t, e.config(f), s))
+	e.write("staging/old.txt", numbers(1))
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(e.dir("staging/old.txt"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	moved := time.Now()
+	if err := os.Rename(e.dir("staging/old.txt"), e.dir("inbox/old.txt")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "old.txt", func() bool { return s.numStarted() == 1 })
+	t.Logf("moved in, started after %v (settle window %v)", time.Since(moved).Round(time.Millisecond), f.Settle)
+
+	written := time.Now()
+	e.write("inbox/new.txt", numbers(2))
+	waitFor(t, 5*time.Second, "new.txt", func() bool { return s.numStarted() == 2 })
+	if waited := time.Since(written); waited < f.Settle {
+		t.Errorf("a file written just now started after %v, within the settle window of %v", waited, f.Settle)
+	}
 }

@@ -424,7 +424,15 @@ func (w *Watcher) observe(f *folder, path string, changed bool) *candidate {
 	c := w.cands[path]
 	switch {
 	case c == nil:
-		c = &candidate{f: f, path: path, fi: fi, lastChange: now}
+		// A file first seen has held still since its modification time,
+		// not since now: one moved into the inbox whole (mv keeps the
+		// time) or waiting there at start is not made to wait again.
+		// Clock skew can only make it wait longer.
+		since := now
+		if mt := fi.ModTime(); mt.Before(now) {
+			since = mt
+		}
+		c = &candidate{f: f, path: path, fi: fi, lastChange: since}
 		w.cands[path] = c
 		w.stats.Seen.Add(1)
 		w.log.Debug("new file", "folder", f.Dir, "file", name, "size", fi.Size())
