@@ -7,12 +7,15 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -21,6 +24,7 @@ import (
 	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/internal/corpus"
 	"github.com/phonecheck/phonecheck/internal/pipelinetest"
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/results"
 	"github.com/phonecheck/phonecheck/workflows"
@@ -219,9 +223,32 @@ func TestWorkerStoppedMidPollResumesWithOneUpload(t *testing.T) {
 // which only archives it; worker A prepares and uploads, then is gone with
 // its scratch directory, and worker B, with a directory of its own, polls,
 // downloads, joins and exports from the shared store. One upload charge,
-// validate's CSV, and the input archived on the host that claimed it.
+// validate's CSV, and the input archived on the host that claimed it. The
+// store is a shared directory, and then a bucket reached over the S3
+// protocol (an in-process fake S3, as MinIO would be).
 func TestWorkersOnTwoHostsShareTheStore(t *testing.T) {
-	s := newStack(t, 400*time.Millisecond)
+	t.Run("directory", func(t *testing.T) { twoHosts(t, newStack(t, 400*time.Millisecond)) })
+	t.Run("s3", func(t *testing.T) {
+		s := newStack(t, 400*time.Millisecond)
+		backend := s3mem.New()
+		if err := backend.CreateBucket("phonecheck"); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(gofakes3.New(backend).Server())
+		defer srv.Close()
+		t.Setenv("AWS_ACCESS_KEY_ID", "test")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+		st, err := store.Open(context.Background(), "s3://phonecheck?region=us-east-1&use_path_style=true&endpoint="+srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		s.UseStore(st)
+		twoHosts(t, s)
+	})
+}
+
+func twoHosts(t *testing.T, s stack) {
 	in := s.input(t, "shared.txt", 8000, 23)
 	in.FilesQueue = workflows.FilesQueue("watcher-host")
 	content, _ := os.ReadFile(in.Path)

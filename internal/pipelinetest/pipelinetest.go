@@ -120,6 +120,14 @@ func (s *Stack) StartWorkerAt(scratch string) {
 	}
 }
 
+// UseStore makes st the workers' shared store (instead of the directory in
+// Dir) and restarts the worker on it.
+func (s *Stack) UseStore(st *store.Store) {
+	s.StopWorker()
+	s.Store = st
+	s.StartWorker()
+}
+
 // Put puts a file into the stack's store as a starter does, and returns
 // its key for workflows.Input.Key.
 func (s *Stack) Put(sha256Hex, path string) string {

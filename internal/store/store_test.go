@@ -29,65 +29,68 @@ func stores(t *testing.T) map[string]*Store {
 }
 
 func TestWritesAppearWholeOrNotAtAll(t *testing.T) {
-	ctx := context.Background()
 	for name, s := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			w, err := s.Create(ctx, "out/a/results.csv")
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write([]byte("half"))
-			if ok, _ := s.Exists(ctx, "out/a/results.csv"); ok {
-				t.Fatal("visible before commit")
-			}
-			w.Abort()
-			if ok, _ := s.Exists(ctx, "out/a/results.csv"); ok {
-				t.Fatal("visible after abort")
-			}
-			if err := s.WriteAll(ctx, "out/a/results.csv", []byte("whole\n")); err != nil {
-				t.Fatal(err)
-			}
-			got, err := s.ReadAll(ctx, "out/a/results.csv")
-			if err != nil || string(got) != "whole\n" {
-				t.Fatalf("read %q, %v", got, err)
-			}
-			if n, err := s.Size(ctx, "out/a/results.csv"); err != nil || n != 6 {
-				t.Fatalf("size %d, %v", n, err)
-			}
-			if err := s.Copy(ctx, "out/b/copy.csv", "out/a/results.csv"); err != nil {
-				t.Fatal(err)
-			}
-			local := filepath.Join(t.TempDir(), "x", "copy.csv")
-			if err := s.Fetch(ctx, "out/b/copy.csv", local); err != nil {
-				t.Fatal(err)
-			}
-			if b, _ := os.ReadFile(local); string(b) != "whole\n" {
-				t.Fatalf("fetched %q", b)
-			}
-			if _, err := s.Put(ctx, "in/put.txt", local); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.ReadAll(ctx, "missing"); !errors.Is(err, ErrNotFound) {
-				t.Fatalf("missing key: %v, want ErrNotFound", err)
-			}
-			if err := s.DeletePrefix(ctx, "out/"); err != nil {
-				t.Fatal(err)
-			}
-			for _, k := range []string{"out/a/results.csv", "out/b/copy.csv"} {
-				if ok, _ := s.Exists(ctx, k); ok {
-					t.Errorf("%s survived DeletePrefix", k)
-				}
-			}
-			if ok, _ := s.Exists(ctx, "in/put.txt"); !ok {
-				t.Error("DeletePrefix removed a key outside its prefix")
-			}
-			if err := s.Delete(ctx, "never-there"); err != nil {
-				t.Errorf("deleting a missing key: %v", err)
-			}
-			if err := s.Accessible(ctx); err != nil {
-				t.Error(err)
-			}
-		})
+		t.Run(name, func(t *testing.T) { exerciseStore(t, s) })
+	}
+}
+
+// exerciseStore writes, aborts, reads, copies, fetches, puts and deletes.
+func exerciseStore(t *testing.T, s *Store) {
+	ctx := context.Background()
+	w, err := s.Create(ctx, "out/a/results.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("half"))
+	if ok, _ := s.Exists(ctx, "out/a/results.csv"); ok {
+		t.Fatal("visible before commit")
+	}
+	w.Abort()
+	if ok, _ := s.Exists(ctx, "out/a/results.csv"); ok {
+		t.Fatal("visible after abort")
+	}
+	if err := s.WriteAll(ctx, "out/a/results.csv", []byte("whole\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReadAll(ctx, "out/a/results.csv")
+	if err != nil || string(got) != "whole\n" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	if n, err := s.Size(ctx, "out/a/results.csv"); err != nil || n != 6 {
+		t.Fatalf("size %d, %v", n, err)
+	}
+	if err := s.Copy(ctx, "out/b/copy.csv", "out/a/results.csv"); err != nil {
+		t.Fatal(err)
+	}
+	local := filepath.Join(t.TempDir(), "x", "copy.csv")
+	if err := s.Fetch(ctx, "out/b/copy.csv", local); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(local); string(b) != "whole\n" {
+		t.Fatalf("fetched %q", b)
+	}
+	if _, err := s.Put(ctx, "in/put.txt", local); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadAll(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing key: %v, want ErrNotFound", err)
+	}
+	if err := s.DeletePrefix(ctx, "out/"); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"out/a/results.csv", "out/b/copy.csv"} {
+		if ok, _ := s.Exists(ctx, k); ok {
+			t.Errorf("%s survived DeletePrefix", k)
+		}
+	}
+	if ok, _ := s.Exists(ctx, "in/put.txt"); !ok {
+		t.Error("DeletePrefix removed a key outside its prefix")
+	}
+	if err := s.Delete(ctx, "never-there"); err != nil {
+		t.Errorf("deleting a missing key: %v", err)
+	}
+	if err := s.Accessible(ctx); err != nil {
+		t.Error(err)
 	}
 }
 
