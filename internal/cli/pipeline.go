@@ -46,6 +46,9 @@ func newAPIClient(url, key string, timeout time.Duration) (*ekycpro.Client, erro
 	if key == "" {
 		return nil, fmt.Errorf("no API key for %s: give --api-key or set PHONECHECK_API_KEY", url)
 	}
+	if Version != "" { // a release build names itself in the User-Agent
+		ekycpro.Version = Version
+	}
 	var opts []ekycpro.Option
 	if timeout > 0 {
 		opts = append(opts, ekycpro.WithTimeout(timeout))
