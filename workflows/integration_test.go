@@ -7,15 +7,12 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -25,6 +22,7 @@ import (
 	"github.com/phonecheck/phonecheck/internal/corpus"
 	"github.com/phonecheck/phonecheck/internal/pipelinetest"
 	"github.com/phonecheck/phonecheck/internal/store"
+	"github.com/phonecheck/phonecheck/internal/store/storetest"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/results"
 	"github.com/phonecheck/phonecheck/workflows"
@@ -230,15 +228,7 @@ func TestWorkersOnTwoHostsShareTheStore(t *testing.T) {
 	t.Run("directory", func(t *testing.T) { twoHosts(t, newStack(t, 400*time.Millisecond)) })
 	t.Run("s3", func(t *testing.T) {
 		s := newStack(t, 400*time.Millisecond)
-		backend := s3mem.New()
-		if err := backend.CreateBucket("phonecheck"); err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(gofakes3.New(backend).Server())
-		defer srv.Close()
-		t.Setenv("AWS_ACCESS_KEY_ID", "test")
-		t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-		st, err := store.Open(context.Background(), "s3://phonecheck?region=us-east-1&use_path_style=true&endpoint="+srv.URL)
+		st, err := store.Open(context.Background(), storetest.FakeS3(t, "phonecheck"))
 		if err != nil {
 			t.Fatal(err)
 		}
