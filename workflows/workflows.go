@@ -64,6 +64,10 @@ func (s *state) publish(ctx workflow.Context) {
 	}
 }
 
+// localRetryBound is how long a local step may go on retrying: as good as
+// unbounded, like an activity's retries.
+const localRetryBound = 30 * 24 * time.Hour
+
 // steps runs the pipeline's steps as activities or, for small files, as
 // local activities in the worker that runs the workflow.
 type steps struct{ local bool }
@@ -72,6 +76,12 @@ func (s steps) run(ctx workflow.Context, opts workflow.ActivityOptions, fn, arg 
 	if s.local {
 		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 			StartToCloseTimeout: opts.StartToCloseTimeout, RetryPolicy: opts.RetryPolicy,
+			// Unset, a local activity's schedule-to-close is its
+			// start-to-close, and its retries would end there: a service
+			// down for two minutes would fail the file. Activities retry
+			// without such a bound; the retry policy and the poll deadline
+			// end them.
+			ScheduleToCloseTimeout: localRetryBound,
 		}), fn, arg)
 	}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, arg)

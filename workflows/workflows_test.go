@@ -225,3 +225,28 @@ func TestOutputLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestPollRetriesALongOutage: a service that fails every poll for minutes
+// is retried with backoff until it answers, local steps as well as
+// activities (a local activity's retries otherwise end with its
+// start-to-close timeout).
+func TestPollRetriesALongOutage(t *testing.T) { bothSizes(t, testPollRetriesALongOutage) }
+
+func testPollRetriesALongOutage(t *testing.T, in Input) {
+	env := newEnv(t)
+	okSteps(env)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
+	start := env.Now()
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.PollInput) (activities.TaskStatus, error) {
+			if env.Now().Sub(start) < 10*time.Minute {
+				return activities.TaskStatus{}, errors.New("503 from the service")
+			}
+			return activities.TaskStatus{Status: "exported", Total: 6, Success: 6}, nil
+		})
+	env.ExecuteWorkflow(ProcessFile, in)
+	require.NoError(t, env.GetWorkflowError())
+	var res Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, StageDone, res.Stage)
+}
