@@ -145,23 +145,15 @@ func (h *heartbeatEvery) beat(details ...any) {
 	}
 }
 
-// writeFileAtomic writes data to path through a temp file and a rename.
+// writeFileAtomic writes data to a temp file beside path, syncs it and
+// renames it over path, so path is either absent, old or complete.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	return writeAtomic(path, mode, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// writeAtomic has write fill a temp file beside path, syncs it and renames
-// it over path, so path is either absent, old or complete.
-func writeAtomic(path string, mode os.FileMode, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -25,6 +25,9 @@ import (
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
+// offlinePollInterval is up's first poll wait with its own offline server.
+const offlinePollInterval = 250 * time.Millisecond
+
 // upMemoryLimit is the soft heap limit of `up` (GOMEMLIMIT overrides it).
 const upMemoryLimit = 350 << 20
 

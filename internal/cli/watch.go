@@ -32,9 +32,6 @@ type workflowStarter struct {
 	pollInterval time.Duration
 }
 
-// offlinePollInterval is up's first poll wait with its own offline server.
-const offlinePollInterval = 250 * time.Millisecond
-
 func (s workflowStarter) Start(ctx context.Context, cl watcher.Claim) (watcher.StartResult, error) {
 	f := cl.Folder
 	key, err := activities.PutInput(ctx, s.store, cl.SHA256, cl.Path)

@@ -96,9 +96,6 @@ func (s *Store) Location(key string) string {
 	return strings.TrimSuffix(strings.SplitN(s.url, "?", 2)[0], "/") + "/" + key
 }
 
-// LocalDir is the directory of a file:// store ("" for others).
-func (s *Store) LocalDir() string { return s.dir }
-
 // Writer writes one object. Nothing is visible under the key before
 // Commit; Abort (or a failed Commit) leaves the key as it was.
 type Writer struct {
@@ -220,14 +217,6 @@ func (s *Store) Fetch(ctx context.Context, key, path string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// Copy copies src to dst within the store.
-func (s *Store) Copy(ctx context.Context, dst, src string) error {
-	if err := s.b.Copy(ctx, dst, src, nil); err != nil {
-		return s.fail("copy "+src+" to", dst, err)
-	}
-	return nil
 }
 
 // Exists tells whether key exists.
