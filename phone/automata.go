@@ -2,9 +2,8 @@ package phone
 
 import (
 	_ "embed"
-	"fmt"
+	"strconv"
 
-	"github.com/nyaruka/phonenumbers"
 	"github.com/phonecheck/phonecheck/phone/internal/automata"
 )
 
@@ -13,7 +12,7 @@ import (
 // automataBin holds the metadata's digit patterns compiled into automata by
 // internal/gen (see internal/automata): for each region, one automaton for
 // the number types, one for the formats, one for the international and one
-// for the national prefix. TestAutomataFresh fails when it is stale.
+// for the national prefix. TestGeneratedFresh fails when it is stale.
 //
 //go:embed automata.bin
 var automataBin []byte
@@ -27,18 +26,15 @@ type dfa struct {
 }
 
 // loadAutomata decodes the embedded tables and returns them with the entries
-// by region (or non-geographical calling code), or an error when they were
-// not generated from the metadata nyaruka embeds: then the engine uses its
-// regular expressions throughout.
-func loadAutomata(data []byte, coll *phonenumbers.PhoneMetadataCollection) (*dfa, map[string]*automata.Entry, error) {
+// by region (or non-geographical calling code). Each entry carries the
+// digest of the patterns it was built from: a region whose patterns differ
+// (automata.bin is stale) gets no automata, and its regexps answer.
+func loadAutomata(data []byte) (*dfa, map[string]*automata.Entry, error) {
 	t, err := automata.Decode(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.Digest != automata.Digest(coll) {
-		return nil, nil, fmt.Errorf("phone: automata.bin is stale (run go generate ./phone)")
-	}
-	entries := map[string]*automata.Entry{}
+	entries := make(map[string]*automata.Entry, len(t.Entries))
 	for i := range t.Entries {
 		e := &t.Entries[i]
 		entries[entryKey(e.ID, int(e.CC))] = e
@@ -46,7 +42,7 @@ func loadAutomata(data []byte, coll *phonenumbers.PhoneMetadataCollection) (*dfa
 	return &dfa{trans: t.Trans, label: t.Label}, entries, nil
 }
 
-func entryKey(id string, cc int) string { return fmt.Sprint(id, "/", cc) }
+func entryKey(id string, cc int) string { return id + "/" + strconv.Itoa(cc) }
 
 // walk runs the automaton from start over digits, and returns the label of
 // the last state (the tags that match the whole string) and the union of

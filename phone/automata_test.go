@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,11 +12,12 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/phonecheck/phonecheck/phone/internal/automata"
+	"github.com/phonecheck/phonecheck/phone/internal/prefixtable"
 )
 
-// TestGeneratedFresh regenerates the automata in memory and requires the
-// checked-in automata.bin to be the same bytes, and the prefix data to be
-// nyaruka's files: it fails when nyaruka's metadata or data or the generator
+// TestGeneratedFresh regenerates the automata and the prefix tables in
+// memory from nyaruka's module and requires the checked-in files to be the
+// same bytes: it fails when nyaruka's metadata or data or the generators
 // changed without go generate ./phone.
 func TestGeneratedFresh(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/nyaruka/phonenumbers").Output()
@@ -26,22 +25,35 @@ func TestGeneratedFresh(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	dir := strings.TrimSpace(string(out))
-	for path, data := range prefixDataFiles {
-		want, err := os.ReadFile(filepath.Join(dir, path))
+	for _, src := range prefixtable.Sources {
+		want, err := src.Build(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(*data, want) {
-			t.Errorf("the copy of %s in prefixdata is stale: run go generate ./phone", path)
+		data, ok := prefixTables[src.Name]
+		if !ok {
+			t.Fatalf("%s is not embedded", src.Name)
+		}
+		if *data != string(want) {
+			t.Errorf("prefixdata/%s is stale: run go generate ./phone", src.Name)
+		}
+		tbl, err := prefixtable.Open(*data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tbl.Verify(); err != nil {
+			t.Errorf("prefixdata/%s: %v", src.Name, err)
 		}
 	}
-	if len(prefixDataFiles) != 3 {
-		t.Errorf("%d prefix data files", len(prefixDataFiles))
+	if len(prefixTables) != len(prefixtable.Sources) {
+		t.Errorf("%d prefix tables embedded, %d generated", len(prefixTables), len(prefixtable.Sources))
 	}
 	testAutomataFresh(t)
 }
 
-// TestStaleAutomataAreRefused: tables built from other metadata are not used.
+// TestStaleAutomataAreRefused: a region whose automata were built from
+// other patterns gets none (its regexps answer), the other regions keep
+// theirs; a truncated file is refused.
 func TestStaleAutomataAreRefused(t *testing.T) {
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
@@ -51,12 +63,26 @@ func TestStaleAutomataAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables.Digest[0] ^= 1
-	if _, _, err := loadAutomata(tables.Encode(), coll); err == nil {
-		t.Fatal("stale tables loaded")
+	for i := range tables.Entries {
+		if tables.Entries[i].ID == "CH" {
+			tables.Entries[i].Digest[0] ^= 1
+		}
 	}
-	if _, _, err := loadAutomata(automataBin[:len(automataBin)/2], coll); err == nil {
+	m := newMetadata(coll, tables.Encode())
+	if ch := m.region("CH"); ch.auto != nil {
+		t.Error("CH: stale automata loaded")
+	}
+	if de := m.region("DE"); de.auto == nil {
+		t.Error("DE: automata not loaded")
+	}
+	if r := checkWith(m, "044 668 18 00", "CH"); r.Number != "+41446681800" || r.PhoneCheck != Valid || r.National != "044 668 18 00" {
+		t.Errorf("CH by its regexps: %+v", r)
+	}
+	if _, _, err := loadAutomata(automataBin[:len(automataBin)/2]); err == nil {
 		t.Fatal("truncated tables loaded")
+	}
+	if m := newMetadata(coll, automataBin[:len(automataBin)/2]); m.region("CH").auto != nil {
+		t.Fatal("truncated tables used")
 	}
 }
 
@@ -72,7 +98,7 @@ func testAutomataFresh(t *testing.T) {
 	if !bytes.Equal(tables.Encode(), automataBin) {
 		t.Fatal("automata.bin is stale: run go generate ./phone")
 	}
-	if _, _, err := loadAutomata(automataBin, coll); err != nil {
+	if _, _, err := loadAutomata(automataBin); err != nil {
 		t.Fatal(err)
 	}
 	for _, rm := range meta().all() {
@@ -252,5 +278,90 @@ func TestAutomataFormatsMatchRegexps(t *testing.T) {
 				t.Logf("%s: %s %q %q is formatted by the regexp", rm.meta.GetId(), f.replace, f.intlRule, f.natRule)
 			}
 		}
+	}
+}
+
+// checkWith is Check with the metadata m.
+func checkWith(m *metadata, input, region string) Result {
+	r := Result{Input: input, Line: 1}
+	m.check(&r, region, true, nil)
+	return r
+}
+
+// TestRegionsArePreparedOnFirstUse: Swiss lines prepare Switzerland and no
+// other region, and compile no regexp (the automata answer them all).
+func TestRegionsArePreparedOnFirstUse(t *testing.T) {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMetadata(coll, automataBin)
+	for _, line := range []string{"044 668 18 00", "079 123 45 67", "+41 44 668 18 00", "0041 44 668 18 00", "0800 123 456", "044 668 18"} {
+		if r := checkWith(m, line, "CH"); r.CountryCode != "41" {
+			t.Fatalf("%s: %+v", line, r)
+		}
+	}
+	var prepared []string
+	for _, rm := range append(slices.Collect(maps.Values(m.regions)), m.nonGeo[800], m.nonGeo[808]) {
+		if rm.formats != nil {
+			prepared = append(prepared, rm.meta.GetId())
+		}
+	}
+	if !slices.Equal(prepared, []string{"CH"}) {
+		t.Fatalf("prepared %v, want only CH", prepared)
+	}
+	ch := m.region("CH")
+	regexps := []*lazyRegexp{ch.idd, ch.natPrefix, ch.natRule, ch.general.re, ch.fixedLine.re, ch.mobile.re, ch.tollFree.re}
+	for _, f := range ch.formats {
+		regexps = append(regexps, f.whole, f.leading, f.replace)
+	}
+	for _, l := range regexps {
+		if l != nil && l.re != nil {
+			t.Errorf("CH compiled %s", l)
+		}
+	}
+}
+
+// TestPlansMatchTemplates: the plan of every fixed-length format writes
+// what its template writes, on numbers sampled from the format's pattern.
+func TestPlansMatchTemplates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	planned, checked := 0, 0
+	for _, rm := range meta().all() {
+		for _, intl := range []bool{false, true} {
+			formats, start := rm.formats, rm.formatsA
+			if intl {
+				formats, start = rm.intlFormats, rm.intlA
+			}
+			for i := range formats {
+				f := &formats[i]
+				if !f.planned {
+					continue
+				}
+				planned++
+				for _, nsn := range sample(rng, rm.auto, start, i, 10) {
+					// appendFormat writes a plan without matching the
+					// sequence: the automaton's whole match must imply it.
+					var m seqMatch
+					pos, ok := m.of(f, nsn)
+					if !ok || len(nsn) != f.planLen {
+						t.Fatalf("%s %s: the automaton matches format %d, its sequence (%d digits) does not", rm.meta.GetId(), nsn, i, f.planLen)
+					}
+					checked++
+					for _, p := range []struct {
+						plan plan
+						t    template
+					}{{f.intlP, f.intlT}, {f.natP, f.natT}} {
+						if got, want := string(p.plan.appendTo([]byte("x"), nsn)), "x"+string(f.expand(nil, nsn, pos, p.t)); got != want {
+							t.Fatalf("%s %s: plan writes %q, template %q", rm.meta.GetId(), nsn, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d planned formats, %d numbers", planned, checked)
+	if planned == 0 || checked == 0 {
+		t.Fatal("no plan checked")
 	}
 }

@@ -143,3 +143,20 @@ func reportLines(b *testing.B, cpu time.Duration) {
 		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// BenchmarkFirstCheck is the engine's start-up as a process pays it: the
+// metadata indexed, the automata decoded, Switzerland prepared and one line
+// checked (the prefix tables need no start-up).
+func BenchmarkFirstCheck(b *testing.B) {
+	coll, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m := newMetadata(coll, automataBin)
+		if r := checkWith(m, "044 668 18 00", corpus.Region); !r.IsValid() {
+			b.Fatal(r)
+		}
+	}
+}

@@ -65,6 +65,16 @@ func cleanSlow(s string) string {
 // TrimSpace removes surrounding white space (Unicode White_Space) from a cleaned line.
 func TrimSpace(s string) string { return strings.TrimFunc(s, unicode.IsSpace) }
 
+// CutLine is the row of a line over a reader's bound, of which only the
+// start was kept (prefix, raw) and length is the whole line's length in
+// bytes: TOO_LONG, as any line over MaxInputLength, with the Input cut and
+// marked "…[cut: N bytes]". Such a line is never blank: its rest was not read.
+func CutLine(prefix string, line int, length int64) Result {
+	text := CleanLine(prefix)
+	return Result{Number: trimSpace(text), PhoneCheck: Invalid, Input: text + "…[cut: " + strconv.FormatInt(length, 10) + " bytes]",
+		Line: line, Reason: ReasonTooLong}
+}
+
 // IsBlank reports whether a raw line holds nothing but white space (and a BOM).
 func IsBlank(raw string) bool {
 	for _, r := range raw {
@@ -101,9 +111,13 @@ func CheckCore(input string, line int, defaultRegion string) Result {
 // since such lines cost ten times more and are mostly the same few junk
 // values repeated.
 func check(r *Result, defaultRegion string, full bool, memo *slowMemo) {
+	meta().check(r, defaultRegion, full, memo)
+}
+
+// check is check with the metadata m.
+func (m *metadata) check(r *Result, defaultRegion string, full bool, memo *slowMemo) {
 	text := trimSpace(r.Input)
 	var buf [MaxInputLength]byte
-	m := meta()
 	cc, national, handled, err := parsePlain(m, text, defaultRegion, &buf)
 	ext := ""
 	if !handled && memo != nil {
@@ -135,7 +149,19 @@ func check(r *Result, defaultRegion string, full bool, memo *slowMemo) {
 		return
 	}
 	r.CountryCode = m.ccString(cc)
-	r.Number = "+" + r.CountryCode + string(national)
+	// Number, International and National share one allocation: the
+	// builder's String is a view of what it holds, and later writes do
+	// not change what was written.
+	var sb strings.Builder
+	size := 1 + len(r.CountryCode) + len(national)
+	if full {
+		size += len(r.CountryCode) + 2*len(national) + 2*len(ext) + 48
+	}
+	sb.Grow(size)
+	sb.WriteByte('+')
+	sb.WriteString(r.CountryCode)
+	sb.Write(national)
+	r.Number = sb.String()
 	nsn := r.Number[1+len(r.CountryCode):]
 	region, rm := m.regionOf(cc, nsn)
 	r.Region = region
@@ -156,7 +182,7 @@ func check(r *Result, defaultRegion string, full bool, memo *slowMemo) {
 		return
 	}
 	if fm != nil {
-		r.International, r.National = fm.formatBoth(r.CountryCode, nsn, ext)
+		r.International, r.National = fm.formatBoth(&sb, r.CountryCode, nsn, ext)
 	} else {
 		r.International, r.National = nsn, nsn
 	}
@@ -582,8 +608,8 @@ func init() {
 	for _, m := range coll.GetMetadata() {
 		for _, f := range m.GetNumberFormat() {
 			rule := f.GetNationalPrefixFormattingRule()
-			if g := phonenumbers.FIRST_GROUP_PATTERN.FindString(f.GetFormat()); g != "" && g != "$1" && strings.Contains(rule, "$1") {
-				fixed := strings.ReplaceAll(rule, "$1", g)
+			if i := firstGroup(f.GetFormat()); i >= 0 && f.GetFormat()[i:i+2] != "$1" && strings.Contains(rule, "$1") {
+				fixed := strings.ReplaceAll(rule, "$1", f.GetFormat()[i:i+2])
 				f.NationalPrefixFormattingRule = &fixed
 			}
 		}

@@ -3,7 +3,9 @@ package phone
 import (
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/phonecheck/phonecheck/phone/internal/automata"
 )
@@ -28,14 +30,12 @@ type seqAtom struct {
 type seqPattern struct {
 	atoms  []seqAtom
 	groups [][2]int
+	fixed  bool // every atom repeats exactly min times: nothing to backtrack
 }
 
-// newSeqPattern returns the sequence form of pattern, or nil if it has none.
-func newSeqPattern(pattern string) *seqPattern {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil
-	}
+// newSeqPattern returns the sequence form of a pattern parsed as regexp
+// parses it (syntax.Perl), or nil if it has none.
+func newSeqPattern(re *syntax.Regexp) *seqPattern {
 	p := &seqPattern{}
 	items := []*syntax.Regexp{re}
 	if re.Op == syntax.OpConcat {
@@ -65,6 +65,10 @@ func newSeqPattern(pattern string) *seqPattern {
 	}
 	if len(p.atoms) == 0 || len(p.atoms) > 32 {
 		return nil
+	}
+	p.fixed = true
+	for _, a := range p.atoms {
+		p.fixed = p.fixed && a.min == a.max
 	}
 	return p
 }
@@ -124,7 +128,24 @@ func (p *seqPattern) addAtoms(re *syntax.Regexp) bool {
 // match when one starts at 0. pos[i] is where atom i starts, pos[len] the
 // end.
 func (p *seqPattern) match(nsn string, pos []int) bool {
-	return p.try(nsn, 0, 0, pos)
+	if !p.fixed {
+		return p.try(nsn, 0, 0, pos)
+	}
+	at := 0
+	for i, a := range p.atoms {
+		pos[i] = at
+		if at+a.min > len(nsn) {
+			return false
+		}
+		for _, c := range []byte(nsn[at : at+a.min]) {
+			if a.mask>>(c-'0')&1 == 0 {
+				return false
+			}
+		}
+		at += a.min
+	}
+	pos[len(p.atoms)] = at
+	return true
 }
 
 func (p *seqPattern) try(nsn string, i, at int, pos []int) bool {
@@ -156,10 +177,39 @@ type tmplPiece struct {
 
 const tmplWhole = 0x1F
 
-// newTemplate prepares rule as regexp.Expand reads it, by expanding it
-// against marker bytes: group g is byte g, the whole match byte 0x1F.
-// It returns nil when the rule holds such bytes itself.
+// expander returns a regexp that expands templates as the pattern's own
+// would (regexp.Expand reads only its groups' count and names): one made of
+// as many empty groups, shared by all patterns with that many, unless the
+// pattern names its groups; then the pattern itself. It returns nil when
+// there are too many groups for a template.
+func expander(parsed *syntax.Regexp, pattern *lazyRegexp) *regexp.Regexp {
+	groups := parsed.MaxCap()
+	if groups >= tmplWhole {
+		return nil
+	}
+	for _, name := range parsed.CapNames() {
+		if name != "" {
+			return pattern.get()
+		}
+	}
+	e := &emptyGroups[groups]
+	e.once.Do(func() { e.re = regexp.MustCompile(strings.Repeat("()", groups)) })
+	return e.re
+}
+
+var emptyGroups [tmplWhole]struct {
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+// newTemplate prepares rule as regexp.Expand reads it for re (see
+// expander), by expanding it against marker bytes: group g is byte g, the
+// whole match byte 0x1F. It returns nil when there is no re, or the rule
+// holds such bytes itself.
 func newTemplate(re *regexp.Regexp, rule string) template {
+	if re == nil {
+		return nil
+	}
 	groups := re.NumSubexp()
 	if groups >= tmplWhole || strings.IndexFunc(rule, func(r rune) bool { return r < 0x20 }) >= 0 {
 		return nil
@@ -197,14 +247,39 @@ func newTemplate(re *regexp.Regexp, rule string) template {
 // appendFormatted appends nsn formatted with f's rule t, or reports false
 // when the regexp must do it.
 func (f *numberFormat) appendFormatted(dst []byte, nsn string, t template) ([]byte, bool) {
+	var m seqMatch
 	if f.seq == nil || t == nil {
 		return dst, false
 	}
-	var buf [33]int
-	pos := buf[:len(f.seq.atoms)+1]
-	if !f.seq.match(nsn, pos) || pos[len(pos)-1] != len(nsn) {
+	pos, ok := m.of(f, nsn)
+	if !ok {
 		return dst, false
 	}
+	return f.expand(dst, nsn, pos, t), true
+}
+
+// seqMatch remembers where the groups of one format's sequence matched a
+// number, so that the international and the national rule, which mostly
+// share the format, match once.
+type seqMatch struct {
+	f   *numberFormat
+	ok  bool
+	n   int
+	pos [33]int
+}
+
+// of is f.seq's match of nsn: the atoms' positions, and whether it matched
+// all of nsn (else the regexp formats it).
+func (m *seqMatch) of(f *numberFormat, nsn string) ([]int, bool) {
+	if m.f != f {
+		m.f, m.n = f, len(f.seq.atoms)+1
+		m.ok = f.seq.match(nsn, m.pos[:m.n]) && m.pos[m.n-1] == len(nsn)
+	}
+	return m.pos[:m.n], m.ok
+}
+
+// expand appends the rule t with the groups of nsn at pos.
+func (f *numberFormat) expand(dst []byte, nsn string, pos []int, t template) []byte {
 	for _, piece := range t {
 		switch {
 		case piece.group < 0:
@@ -216,7 +291,56 @@ func (f *numberFormat) appendFormatted(dst []byte, nsn string, t template) ([]by
 			dst = append(dst, nsn[pos[g[0]]:pos[g[1]]]...)
 		}
 	}
-	return dst, true
+	return dst
+}
+
+// plan is a template applied to a fixed-length sequence, whose groups
+// always start at the same places: output byte i is nsn[plan[i]] when
+// plan[i] >= 0, else the literal byte ^plan[i]. Writing it is one loop,
+// where expand appends a few bytes at a time.
+type plan []int16
+
+// newPlan is t for the fixed-length sequence p.
+func newPlan(p *seqPattern, t template) plan {
+	starts := make([]int, len(p.atoms)+1)
+	for i, a := range p.atoms {
+		starts[i+1] = starts[i] + a.min
+	}
+	out := plan{}
+	span := func(from, to int) {
+		for i := from; i < to; i++ {
+			out = append(out, int16(i))
+		}
+	}
+	for _, piece := range t {
+		switch {
+		case piece.group < 0:
+			for i := 0; i < len(piece.lit); i++ {
+				out = append(out, ^int16(piece.lit[i]))
+			}
+		case piece.group == 0:
+			span(0, starts[len(p.atoms)])
+		case piece.group <= len(p.groups):
+			g := p.groups[piece.group-1]
+			span(starts[g[0]], starts[g[1]])
+		}
+	}
+	return out
+}
+
+// appendTo appends nsn, which p's sequence matched, written by the plan.
+func (pl plan) appendTo(dst []byte, nsn string) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, len(pl))[:n+len(pl)]
+	out := dst[n:]
+	for i, x := range pl {
+		if x >= 0 {
+			out[i] = nsn[x]
+		} else {
+			out[i] = byte(^x)
+		}
+	}
+	return dst
 }
 
 // choose is chooseFormattingPatternForNumber over the national (intl false)

@@ -4,10 +4,15 @@ package phone
 
 import "strconv"
 
-// Verdicts of the phoneCheck column.
+// Verdicts of the phoneCheck column. The engine gives Valid or Invalid;
+// the pipeline's join, which takes phoneCheck from the remote service, gives
+// Unanswered to a number the service's result leaves out and Conflicting to
+// one it answers twice with different verdicts. Only Valid is valid.
 const (
-	Valid   = "valid"
-	Invalid = "invalid"
+	Valid       = "valid"
+	Invalid     = "invalid"
+	Unanswered  = "unanswered"
+	Conflicting = "conflicting"
 )
 
 // Reasons. VALID for valid numbers; the ValidationResult names of

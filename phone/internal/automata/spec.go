@@ -9,7 +9,7 @@ import (
 
 // Version changes whenever the generator's output for the same metadata
 // changes meaning (tag layout, encoding): tables of another version are stale.
-const Version = 1
+const Version = 2
 
 // The automata of one metadata entry (a region, or a non-geographical
 // calling code), in Entry.Start order.
@@ -109,9 +109,10 @@ func Specs(m *phonenumbers.PhoneMetadata) [NumAutomata]Spec {
 	return s
 }
 
-// Digest identifies the metadata the automata are built from: the version
-// and every pattern of every entry, in collection order.
-func Digest(coll *phonenumbers.PhoneMetadataCollection) [sha256.Size]byte {
+// EntryDigest identifies what one entry's automata are built from: the
+// version, the entry's id and calling code, and every pattern of its
+// automata.
+func EntryDigest(m *phonenumbers.PhoneMetadata) [sha256.Size]byte {
 	h := sha256.New()
 	var buf [8]byte
 	num := func(v int) {
@@ -123,15 +124,13 @@ func Digest(coll *phonenumbers.PhoneMetadataCollection) [sha256.Size]byte {
 		h.Write([]byte(s))
 	}
 	num(Version)
-	for _, m := range coll.GetMetadata() {
-		str(m.GetId())
-		num(int(m.GetCountryCode()))
-		for _, spec := range Specs(m) {
-			num(len(spec.Patterns))
-			for i, p := range spec.Patterns {
-				str(p)
-				num(spec.Tags[i])
-			}
+	str(m.GetId())
+	num(int(m.GetCountryCode()))
+	for _, spec := range Specs(m) {
+		num(len(spec.Patterns))
+		for i, p := range spec.Patterns {
+			str(p)
+			num(spec.Tags[i])
 		}
 	}
 	var d [sha256.Size]byte

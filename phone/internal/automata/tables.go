@@ -7,22 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/nyaruka/phonenumbers"
 )
 
 // Entry is one metadata entry's automata: the start state of each (or
-// NoAutomaton).
+// NoAutomaton), and the digest of what they were built from (EntryDigest),
+// so that each region can be checked on its own when it is first used.
 type Entry struct {
-	ID    string
-	CC    int32
-	Start [NumAutomata]uint32
+	ID     string
+	CC     int32
+	Digest [sha256.Size]byte
+	Start  [NumAutomata]uint32
 }
 
 // Tables are all automata in one transition table. State 0 is the dead
 // state; the transitions of state s on digit d are at Trans[10*s+d].
 type Tables struct {
-	Digest  [sha256.Size]byte
 	Trans   []uint32
 	Label   []uint64
 	Entries []Entry
@@ -32,12 +34,12 @@ type Tables struct {
 
 // Build compiles the automata of every entry of the collection.
 func Build(coll *phonenumbers.PhoneMetadataCollection) (*Tables, error) {
-	t := &Tables{Digest: Digest(coll)}
+	t := &Tables{}
 	var dfas []*DFA
 	type ref struct{ entry, kind int }
 	var refs []ref
 	for i, m := range coll.GetMetadata() {
-		e := Entry{ID: m.GetId(), CC: m.GetCountryCode()}
+		e := Entry{ID: m.GetId(), CC: m.GetCountryCode(), Digest: EntryDigest(m)}
 		for kind, spec := range Specs(m) {
 			e.Start[kind] = NoAutomaton
 			if kind == NationalPrefix && len(spec.Patterns) == 0 {
@@ -177,12 +179,12 @@ func (t *Tables) Encode() []byte {
 	w := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
 	b.WriteString(magic)
 	w(uint32(Version))
-	b.Write(t.Digest[:])
 	w(uint32(len(t.Entries)))
 	for _, e := range t.Entries {
 		w(uint8(len(e.ID)))
 		b.WriteString(e.ID)
 		w(e.CC)
+		b.Write(e.Digest[:])
 		w(e.Start)
 	}
 	states := len(t.Label)
@@ -232,7 +234,6 @@ func Decode(data []byte) (*Tables, error) {
 		return nil, fmt.Errorf("automata: tables version %d, want %d", version, Version)
 	}
 	t := &Tables{}
-	rd(&t.Digest)
 	rd(&entries)
 	if err != nil || int(entries) > r.Len() {
 		return nil, fmt.Errorf("automata: bad header: %v", err)
@@ -246,7 +247,8 @@ func Decode(data []byte) (*Tables, error) {
 		rd(id)
 		e.ID = string(id)
 		rd(&e.CC)
-		rd(&e.Start)
+		rd(e.Digest[:])
+		rd(e.Start[:])
 	}
 	var states, ndistinct uint32
 	rd(&states)
@@ -266,28 +268,29 @@ func Decode(data []byte) (*Tables, error) {
 	if _, err2 := io.ReadFull(r, rows); err != nil || err2 != nil {
 		return nil, fmt.Errorf("automata: short table: %v %v", err, err2)
 	}
-	get := func(i int) uint32 {
-		if wide {
-			return binary.LittleEndian.Uint32(rows[4*i:])
-		}
-		return uint32(binary.LittleEndian.Uint16(rows[2*i:]))
-	}
 	t.Trans = make([]uint32, 10*states)
 	t.Label = make([]uint64, states)
 	for s := range t.Label {
-		l := get(11 * s)
+		row := rows[11*width*s : 11*width*(s+1)]
+		var l uint32
+		if wide {
+			l = binary.LittleEndian.Uint32(row)
+			for d := range 10 {
+				t.Trans[10*s+d] = binary.LittleEndian.Uint32(row[4+4*d:])
+			}
+		} else {
+			l = uint32(binary.LittleEndian.Uint16(row))
+			for d := range 10 {
+				t.Trans[10*s+d] = uint32(binary.LittleEndian.Uint16(row[2+2*d:]))
+			}
+		}
 		if int(l) >= len(distinct) {
 			return nil, fmt.Errorf("automata: bad label in state %d", s)
 		}
 		t.Label[s] = distinct[l]
-		for d := range 10 {
-			t.Trans[10*s+d] = get(11*s + 1 + d)
-		}
 	}
-	for _, to := range t.Trans {
-		if to >= states {
-			return nil, errors.New("automata: transition out of range")
-		}
+	if len(t.Trans) > 0 && slices.Max(t.Trans) >= states {
+		return nil, errors.New("automata: transition out of range")
 	}
 	for _, e := range t.Entries {
 		for _, s := range e.Start {

@@ -1,8 +1,9 @@
 // Command gen writes what the phone package embeds from nyaruka/phonenumbers:
-// the digit automata of its metadata (phone/internal/automata), and copies of
-// its carrier, geocoding and time zone data for English, which nyaruka keeps
-// unexported. It runs from phone/ through go generate; the phone tests fail
-// when the files are stale.
+// the digit automata of its metadata (phone/internal/automata), and its
+// carrier, geocoding and time zone data for English, which nyaruka keeps
+// unexported, as flat prefix tables (phone/internal/prefixtable). It runs
+// from phone/ through go generate; the phone tests fail when the files are
+// stale.
 package main
 
 import (
@@ -17,19 +18,12 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/phonecheck/phonecheck/phone/internal/automata"
+	"github.com/phonecheck/phonecheck/phone/internal/prefixtable"
 )
-
-// PrefixData lists the copied files: path in nyaruka's module, name in the
-// phone package's prefixdata directory.
-var PrefixData = [][2]string{
-	{"data/prefix_to_carriers/en.txt.gz", "prefix_to_carriers_en.txt.gz"},
-	{"data/prefix_to_geocodings/en.txt.gz", "prefix_to_geocodings_en.txt.gz"},
-	{"data/prefix_to_timezone.xml.gz", "prefix_to_timezone.xml.gz"},
-}
 
 func main() {
 	out := flag.String("o", "automata.bin", "automata file")
-	data := flag.String("data", "prefixdata", "directory for the prefix data")
+	data := flag.String("data", "prefixdata", "directory for the prefix tables")
 	verbose := flag.Bool("v", false, "list the automata left to the regexps")
 	flag.Parse()
 	coll, err := phonenumbers.MetadataCollection()
@@ -58,17 +52,19 @@ func main() {
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	for _, f := range PrefixData {
-		b, err := os.ReadFile(filepath.Join(dir, f[0]))
+	for _, src := range prefixtable.Sources {
+		b, err := src.Build(dir)
 		if err != nil {
 			log.Fatal(err)
 		}
-		if old, err := os.ReadFile(filepath.Join(*data, f[1])); err == nil && bytes.Equal(old, b) {
+		path := filepath.Join(*data, src.Name)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(*data, f[1]), b, 0o644); err != nil {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
 			log.Fatal(err)
 		}
+		fmt.Fprintf(os.Stderr, "%s: %d bytes\n", path, len(b))
 	}
 }
 
