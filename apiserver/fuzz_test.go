@@ -27,7 +27,7 @@ func FuzzHandlers(f *testing.F) {
 	f.Add(uint8(4), uint8(0), "text/plain", []byte("GET / HTTP/1.1"), "%zz")
 
 	srv, err := apiserver.New(apiserver.Config{Dir: f.TempDir(), Keys: []apiserver.Key{apiserver.NewKey(keyA)},
-		Workers: 1, MaxUpload: 64 << 10, Logger: slog.New(slog.DiscardHandler)})
+		Processors: 1, MaxUpload: 64 << 10, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 // a 500 or a 429, all before the request reaches anything that charges.
 func (s *Server) faults(next http.Handler) http.Handler {
 	f := s.cfg.Faults
-	if f == (Faults{}) {
+	if f.Rate500 == 0 && f.DropRate == 0 && f.Latency == 0 && f.LatencyJitter == 0 && f.SpikeRate == 0 && f.Rate429 == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +166,7 @@ func (s *Server) faults(next http.Handler) http.Handler {
 		if f.LatencyJitter > 0 {
 			d += rand.N(f.LatencyJitter)
 		}
-		if f.SpikeRate > 0 && rand.Float64() < f.SpikeRate {
+		if chance(f.SpikeRate) {
 			d += f.Spike
 			info(r).fault = "spike"
 		}
@@ -191,7 +191,7 @@ func (s *Server) faults(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if f.DropRate > 0 && rand.Float64() < f.DropRate {
+		if chance(f.DropRate) {
 			info(r).fault = "drop"
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err != nil {
@@ -200,12 +200,12 @@ func (s *Server) faults(next http.Handler) http.Handler {
 			conn.Close()
 			return
 		}
-		if f.Rate500 > 0 && rand.Float64() < f.Rate500 {
+		if chance(f.Rate500) {
 			info(r).fault = "500"
 			writeError(w, http.StatusInternalServerError, "injected fault (--fault-500-rate): retry the request")
 			return
 		}
-		if f.Rate429 > 0 && rand.Float64() < f.Rate429 {
+		if chance(f.Rate429) {
 			info(r).fault = "429"
 			secs := max(1, int(math.Ceil(f.RetryAfter.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -218,3 +218,89 @@ func (s *Server) faults(next http.Handler) http.Handler {
 
 // preReadLimit bounds the body the latency faults read before waiting.
 const preReadLimit = 1 << 20
+
+// unreadable answers 200 with a body that is not the API's JSON, as a proxy
+// or a broken service does; what the request did (and charged) stands.
+func unreadable(w http.ResponseWriter, r *http.Request) {
+	info(r).fault = "unreadable 200"
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "<!DOCTYPE html><html><body><h1>Gateway Timeout</h1></body></html>\n")
+}
+
+// throttledReader reads no faster than bps bytes per second; it gives up
+// when ctx ends (the client is gone).
+type throttledReader struct {
+	r     io.Reader
+	ctx   context.Context
+	bps   int64
+	start time.Time
+	n     int64
+}
+
+func throttleReader(ctx context.Context, r io.Reader, bps int64) io.Reader {
+	if bps <= 0 {
+		return r
+	}
+	return &throttledReader{r: r, ctx: ctx, bps: bps, start: time.Now()}
+}
+
+func (t *throttledReader) Read(p []byte) (int, error) {
+	if chunk := max(1, int(t.bps/20)); len(p) > chunk { // 50 ms worth at a time
+		p = p[:chunk]
+	}
+	n, err := t.r.Read(p)
+	t.n += int64(n)
+	if err == nil {
+		if !throttleWait(t.ctx, t.start, t.n, t.bps) {
+			return n, t.ctx.Err()
+		}
+	}
+	return n, err
+}
+
+// throttledWriter writes no faster than bps bytes per second. It hides
+// ReadFrom, so http.ServeContent cannot bypass it with sendfile.
+type throttledWriter struct {
+	http.ResponseWriter
+	ctx   context.Context
+	bps   int64
+	start time.Time
+	n     int64
+}
+
+func (t *throttledWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		chunk := p[:min(len(p), max(1, int(t.bps/20)))]
+		n, err := t.ResponseWriter.Write(chunk)
+		written += n
+		t.n += int64(n)
+		if err != nil {
+			return written, err
+		}
+		if !throttleWait(t.ctx, t.start, t.n, t.bps) {
+			return written, t.ctx.Err()
+		}
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// throttleWait sleeps until n bytes at bps are due since start; it reports
+// false when ctx ended first.
+func throttleWait(ctx context.Context, start time.Time, n, bps int64) bool {
+	due := start.Add(time.Duration(float64(n) / float64(bps) * float64(time.Second)))
+	d := time.Until(due)
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

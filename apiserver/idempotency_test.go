@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/phonecheck/phonecheck/apiserver"
-	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/apiserver/taskdb"
 )
 
 // An upload repeated with the same Idempotency-Key (a worker that crashed
@@ -74,27 +74,27 @@ func TestIdempotentUpload(t *testing.T) {
 // is), and survives reopening.
 func TestStoreMigratesIdempotencyKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	st, err := store.Open(path)
+	st, err := taskdb.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	task := store.Task{ID: "00000000-0000-4000-8000-000000000001", UserID: "u", Total: 1, CreatedAt: time.Now(), IdempotencyKey: "k"}
+	task := taskdb.Task{ID: "00000000-0000-4000-8000-000000000001", UserID: "u", Total: 1, CreatedAt: time.Now(), IdempotencyKey: "k"}
 	if err := st.CreateTask(ctx, task, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateTask(ctx, store.Task{ID: "00000000-0000-4000-8000-000000000002", UserID: "u", Total: 1, CreatedAt: time.Now(), IdempotencyKey: "k"}, 0); !errors.Is(err, store.ErrDuplicate) {
+	if err := st.CreateTask(ctx, taskdb.Task{ID: "00000000-0000-4000-8000-000000000002", UserID: "u", Total: 1, CreatedAt: time.Now(), IdempotencyKey: "k"}, 0); !errors.Is(err, taskdb.ErrDuplicate) {
 		t.Errorf("a second task with the key: %v, want ErrDuplicate", err)
 	}
 	st.Close()
-	if st, err = store.Open(path); err != nil {
+	if st, err = taskdb.Open(path); err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	if got, err := st.TaskByKey(ctx, "u", "k"); err != nil || got.ID != task.ID {
 		t.Errorf("after reopening: %v, %v", got.ID, err)
 	}
-	if _, err := st.TaskByKey(ctx, "other", "k"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.TaskByKey(ctx, "other", "k"); !errors.Is(err, taskdb.ErrNotFound) {
 		t.Errorf("another user's key: %v, want ErrNotFound", err)
 	}
 }

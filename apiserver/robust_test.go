@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/phonecheck/phonecheck/internal/testkit"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -360,7 +361,7 @@ func TestRetentionJanitor(t *testing.T) {
 
 	id := e.mustUpload(keyA, "+41791234567\n")
 	g := e.waitStatus(keyA, id, "exported")
-	waitFor(t, "the stale temp file to go", func() bool { _, err := os.Stat(stale); return err != nil })
+	testkit.WaitFor(t, 10*time.Second, "the stale temp file to go", func() bool { _, err := os.Stat(stale); return err != nil })
 	if _, err := os.Stat(fresh); err != nil {
 		t.Fatal("a fresh temp file (an upload in progress) was removed")
 	}
@@ -370,7 +371,7 @@ func TestRetentionJanitor(t *testing.T) {
 		t.Fatalf("a task younger than the retention is gone: %d", r.Status)
 	}
 	clk.add(2 * time.Hour)
-	waitFor(t, "the old task to go", func() bool { return e.get(keyB, id, false).Status == 400 && e.get(keyA, id, false).Status == 400 })
+	testkit.WaitFor(t, 10*time.Second, "the old task to go", func() bool { return e.get(keyB, id, false).Status == 400 && e.get(keyA, id, false).Status == 400 })
 	if files, _ := os.ReadDir(tasks); len(files) != 0 {
 		t.Errorf("%d files left after the retention", len(files))
 	}
@@ -382,15 +383,6 @@ func TestRetentionJanitor(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 403 && resp.StatusCode != 404 { // 403: the link expired too (24 h)
 			t.Errorf("result of a removed task: %d", resp.StatusCode)
-		}
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }
@@ -446,7 +438,7 @@ func TestFaults429AndSpikes(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("spike: answered %d within the client's timeout", resp.StatusCode)
 	}
-	waitFor(t, "the abandoned request's log line", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the abandoned request's log line", func() bool {
 		return strings.Contains(spiky.logs.String(), "client gone during injected latency")
 	})
 	if n := len(spiky.charges(apiserver.ChargeFilter{})); n != 0 {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -17,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/apiserver/taskdb"
 )
 
 // Defaults for the zero fields of Config.
@@ -25,7 +26,7 @@ const (
 	DefaultListen            = "127.0.0.1:8080"
 	DefaultMaxUpload         = 64 << 20
 	DefaultRetention         = 7 * 24 * time.Hour
-	DefaultWorkers           = 2
+	DefaultProcessors        = 2
 	DefaultResultURLTTL      = 24 * time.Hour
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadTimeout       = 10 * time.Minute // a 64 MiB upload at 110 kB/s
@@ -45,7 +46,7 @@ type Config struct {
 	MaxUpload       int64         // largest accepted file in bytes; 0: DefaultMaxUpload
 	DailyLimit      int           // charged requests per user and UTC day; 0: no limit
 	Retention       time.Duration // tasks and files older than this are removed; 0: DefaultRetention
-	Workers         int           // tasks processed at once; 0: DefaultWorkers
+	Processors      int           // tasks processed at once; 0: DefaultProcessors
 	ProcessingDelay time.Duration // added per 1000 rows, so tests can watch a task in progress
 	ProgressEvery   time.Duration // how often counters are stored while processing; 0: 250ms
 	ResultURLTTL    time.Duration // lifetime of a result_url; 0: DefaultResultURLTTL
@@ -66,7 +67,9 @@ type Config struct {
 }
 
 // Faults make the server misbehave on purpose, for testing clients' retries.
-// They act before authentication, so a faulty response is never charged.
+// The first ones act before authentication, so such a faulty response is
+// never charged; the ones after them behave as real remotes do, some after
+// the charge.
 type Faults struct {
 	Rate500       float64       // share of requests answered 500
 	DropRate      float64       // share of requests whose connection is closed without an answer
@@ -80,7 +83,30 @@ type Faults struct {
 	// RetryAfter (rounded up to whole seconds; 0: 1 s).
 	Rate429    float64
 	RetryAfter time.Duration
+
+	// IgnoreIdempotency takes every upload as new, charged, whatever its
+	// Idempotency-Key: a service that does not know the header.
+	IgnoreIdempotency bool
+	// UploadBPS and DownloadBPS (bytes per second, 0: unlimited) read
+	// upload bodies and send result zips no faster: a slow link.
+	UploadBPS, DownloadBPS int64
+	// UnreadableCreateRate is the share of uploads that create (and
+	// charge) a task and are answered 200 with a body that is not the
+	// task; UnreadablePollRate the same for gettasks.
+	UnreadableCreateRate, UnreadablePollRate float64
+	// NoLinkRate is the share of gettasks answers for an exported task
+	// that leave result_url out (charged).
+	NoLinkRate float64
+	// RefuseLinkRate is the share of result downloads refused with 403,
+	// as an expired link is.
+	RefuseLinkRate float64
+	// UnknownTaskRate is the share of gettasks answered 404 (free), as a
+	// service that lost or expired the task does.
+	UnknownTaskRate float64
 }
+
+// chance reports whether a fault of this rate strikes now.
+func chance(rate float64) bool { return rate > 0 && (rate >= 1 || rand.Float64() < rate) }
 
 // StateDir is the server's directory inside a phonecheck data directory.
 func StateDir(dataDir string) string { return filepath.Join(dataDir, "apiserver") }
@@ -91,7 +117,7 @@ type Server struct {
 	log     *slog.Logger
 	keys    *keyring
 	sign    *signer
-	store   *store.Store
+	db      *taskdb.DB
 	taskDir string
 	handler http.Handler
 
@@ -103,7 +129,7 @@ type Server struct {
 }
 
 // New opens (or creates) the server's directory, requeues tasks a previous
-// run left unfinished, and starts the workers and the janitor. Call Close to
+// run left unfinished, and starts the processors and the janitor. Call Close to
 // stop them.
 func New(cfg Config) (*Server, error) {
 	if cfg.Dir == "" {
@@ -122,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(cfg.Dir, "state.db"))
+	st, err := taskdb.Open(filepath.Join(cfg.Dir, "state.db"))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, keys: keys, sign: sign, store: st, taskDir: taskDir,
+	s := &Server{cfg: cfg, log: cfg.Logger, keys: keys, sign: sign, db: st, taskDir: taskDir,
 		wakeup: make(chan struct{}, 1)}
 	if n > 0 {
 		s.log.Info("resuming unfinished tasks", "tasks", n)
@@ -142,8 +168,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	for range cfg.Workers {
-		s.wg.Go(func() { s.work(ctx) })
+	for range cfg.Processors {
+		s.wg.Go(func() { s.processTasks(ctx) })
 	}
 	s.wg.Go(func() { s.janitor(ctx) })
 	return s, nil
@@ -158,8 +184,8 @@ func withDefaults(c Config) Config {
 	if c.MaxUpload <= 0 {
 		c.MaxUpload = DefaultMaxUpload
 	}
-	if c.Workers <= 0 {
-		c.Workers = DefaultWorkers
+	if c.Processors <= 0 {
+		c.Processors = DefaultProcessors
 	}
 	def(&c.Retention, DefaultRetention)
 	def(&c.ProgressEvery, 250*time.Millisecond)
@@ -187,7 +213,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve answers requests on ln until ctx is done, then shuts down
 // gracefully: it stops accepting and lets requests in flight finish (up to
-// ShutdownTimeout). It does not stop the workers; Close does.
+// ShutdownTimeout). It does not stop the processors; Close does.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.handler,
@@ -212,37 +238,37 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close stops the workers at a safe point (an interrupted task is processed
+// Close stops the processors at a safe point (an interrupted task is processed
 // again at the next start) and the janitor, and closes the database.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
 		s.wg.Wait()
-		s.closeErr = s.store.Close()
+		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
 }
 
 // Ready reports whether the server can answer: its database is open and
 // answers (for a readiness probe).
-func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+func (s *Server) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // User returns the user id an API key authenticates as.
 func (s *Server) User(key string) (string, bool) { return s.keys.user(key) }
 
 // Charge is one billed response in the ledger.
-type Charge = store.Charge
+type Charge = taskdb.Charge
 
 // ChargeFilter selects ledger rows; empty fields match everything.
-type ChargeFilter = store.ChargeFilter
+type ChargeFilter = taskdb.ChargeFilter
 
 // Charges reads the ledger: every 200 of /v1/tasks and /v1/gettasks, oldest
 // first, for the ledger's retention period.
 func (s *Server) Charges(ctx context.Context, f ChargeFilter) ([]Charge, error) {
-	return s.store.Charges(ctx, f)
+	return s.db.Charges(ctx, f)
 }
 
-// wake tells an idle worker that a task may be pending.
+// wake tells an idle processor that a task may be pending.
 func (s *Server) wake() {
 	select {
 	case s.wakeup <- struct{}{}:

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/apiserver/taskdb"
 )
 
 type taskResponse struct {
@@ -56,12 +56,17 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info(r).task = id
-	t, err := s.store.GetTask(r.Context(), id, user, s.now(), s.cfg.DailyLimit)
+	if chance(s.cfg.Faults.UnknownTaskRate) {
+		info(r).fault = "404"
+		writeError(w, http.StatusNotFound, "injected fault (--fault-unknown-task-rate): "+unknown)
+		return
+	}
+	t, err := s.db.GetTask(r.Context(), id, user, s.now(), s.cfg.DailyLimit)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, taskdb.ErrNotFound):
 		writeError(w, http.StatusBadRequest, unknown) // also another user's task: its existence is not told
 		return
-	case errors.Is(err, store.ErrLimit):
+	case errors.Is(err, taskdb.ErrLimit):
 		s.tooMany(w)
 		return
 	case err != nil:
@@ -71,10 +76,18 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	resp := taskResponse{CreatedAt: timestamp(t.CreatedAt), UpdatedAt: timestamp(t.UpdatedAt), TaskID: t.ID,
 		UserID: t.UserID, Status: t.Status, Total: t.Total, Success: t.Success, Failure: t.Failure}
 	switch t.Status {
-	case store.Exported:
+	case taskdb.Exported:
+		if chance(s.cfg.Faults.NoLinkRate) {
+			info(r).fault = "no result_url"
+			break
+		}
 		resp.ResultURL = s.baseURL(r) + s.sign.path(t.ID, s.now().Add(s.cfg.ResultURLTTL))
-	case store.Failed:
+	case taskdb.Failed:
 		resp.Message = t.Error
+	}
+	if chance(s.cfg.Faults.UnreadablePollRate) {
+		unreadable(w, r)
+		return
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -115,14 +128,14 @@ func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
 		}
 		day = d
 	}
-	used, err := s.store.Used(r.Context(), user, day)
+	used, err := s.db.Used(r.Context(), user, day)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	resp := balanceResponse{UserID: user, Day: store.Day(day), ByEndpoint: map[string]int64{
-		store.EndpointTasks: used[store.EndpointTasks], store.EndpointGetTasks: used[store.EndpointGetTasks]}}
-	resp.Charged = resp.ByEndpoint[store.EndpointTasks] + resp.ByEndpoint[store.EndpointGetTasks]
+	resp := balanceResponse{UserID: user, Day: taskdb.Day(day), ByEndpoint: map[string]int64{
+		taskdb.EndpointTasks: used[taskdb.EndpointTasks], taskdb.EndpointGetTasks: used[taskdb.EndpointGetTasks]}}
+	resp.Charged = resp.ByEndpoint[taskdb.EndpointTasks] + resp.ByEndpoint[taskdb.EndpointGetTasks]
 	if s.cfg.DailyLimit > 0 {
 		resp.DailyLimit = s.cfg.DailyLimit
 		left := max(0, int64(s.cfg.DailyLimit)-resp.Charged)
@@ -144,9 +157,14 @@ func (s *Server) handleResult(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, err.Error())
 		return
 	}
+	if chance(s.cfg.Faults.RefuseLinkRate) {
+		info(r).fault = "link refused"
+		writeError(w, http.StatusForbidden, "injected fault (--fault-refuse-link-rate): "+errExpired.Error())
+		return
+	}
 	gone := fmt.Sprintf("the result of task %s is gone: results are kept for %s", id, s.cfg.Retention)
-	t, err := s.store.Task(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && t.Status != store.Exported {
+	t, err := s.db.Task(r.Context(), id)
+	if errors.Is(err, taskdb.ErrNotFound) || err == nil && t.Status != taskdb.Exported {
 		writeError(w, http.StatusNotFound, gone)
 		return
 	}
@@ -171,6 +189,9 @@ func (s *Server) handleResult(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+id+`.zip"`)
+	if bps := s.cfg.Faults.DownloadBPS; bps > 0 {
+		w = &throttledWriter{ResponseWriter: w, ctx: r.Context(), bps: bps, start: time.Now()}
+	}
 	http.ServeContent(w, r, id+".zip", st.ModTime(), f) // supports Range, so a download can resume
 }
 

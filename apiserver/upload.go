@@ -13,7 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/apiserver/taskdb"
+	"github.com/phonecheck/phonecheck/internal/durable"
 	"github.com/phonecheck/phonecheck/internal/lines"
 	"github.com/phonecheck/phonecheck/phone"
 )
@@ -48,12 +49,12 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	// Refuse before the upload when the limit is already used; the charge
 	// itself checks again.
 	if s.cfg.DailyLimit > 0 {
-		used, err := s.store.Used(r.Context(), user, s.now())
+		used, err := s.db.Used(r.Context(), user, s.now())
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		if used[store.EndpointTasks]+used[store.EndpointGetTasks] >= int64(s.cfg.DailyLimit) {
+		if used[taskdb.EndpointTasks]+used[taskdb.EndpointGetTasks] >= int64(s.cfg.DailyLimit) {
 			s.tooMany(w)
 			return
 		}
@@ -61,6 +62,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	// A repeated upload with the same Idempotency-Key (a client retrying
 	// after it lost the answer) gets the first task back, free, unread.
 	idem := r.Header.Get(IdempotencyHeader)
+	if s.cfg.Faults.IgnoreIdempotency {
+		idem = ""
+	}
 	if len(idem) > 255 || strings.ContainsFunc(idem, func(r rune) bool { return r < ' ' || r > '~' }) {
 		writeError(w, http.StatusBadRequest, "the "+IdempotencyHeader+" header must be at most 255 printable ASCII characters")
 		return
@@ -75,6 +79,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusBadRequest, s.tooLarge().Error())
 		return
+	}
+	if bps := s.cfg.Faults.UploadBPS; bps > 0 {
+		r.Body = readCloser{throttleReader(r.Context(), r.Body, bps), r.Body}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	mr, err := r.MultipartReader()
@@ -96,19 +103,19 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	t := store.Task{ID: newTaskID(), UserID: user, Total: total, CreatedAt: s.now(), IdempotencyKey: idem}
+	t := taskdb.Task{ID: newTaskID(), UserID: user, Total: total, CreatedAt: s.now(), IdempotencyKey: idem}
 	info(r).task = t.ID
-	if err := os.Rename(tmp, s.inputPath(t.ID)); err != nil {
+	if err := durable.Rename(tmp, s.inputPath(t.ID)); err != nil {
 		os.Remove(tmp)
 		s.serverError(w, r, err)
 		return
 	}
-	if err := s.store.CreateTask(r.Context(), t, s.cfg.DailyLimit); err != nil {
+	if err := s.db.CreateTask(r.Context(), t, s.cfg.DailyLimit); err != nil {
 		os.Remove(s.inputPath(t.ID))
-		if errors.Is(err, store.ErrDuplicate) && s.replay(w, r, user, idem) {
+		if errors.Is(err, taskdb.ErrDuplicate) && s.replay(w, r, user, idem) {
 			return
 		}
-		if errors.Is(err, store.ErrLimit) {
+		if errors.Is(err, taskdb.ErrLimit) {
 			s.tooMany(w)
 		} else {
 			s.serverError(w, r, err)
@@ -116,7 +123,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.wake()
-	writeJSON(w, http.StatusOK, createResponse{TaskID: t.ID, Status: store.Pending, Total: total,
+	if chance(s.cfg.Faults.UnreadableCreateRate) {
+		unreadable(w, r)
+		return
+	}
+	writeJSON(w, http.StatusOK, createResponse{TaskID: t.ID, Status: taskdb.Pending, Total: total,
 		Message: "Task created successfully", CreatedAt: timestamp(t.CreatedAt)})
 }
 
@@ -127,8 +138,8 @@ const IdempotencyHeader = "Idempotency-Key"
 // replay answers an upload whose idempotency key the user has used before
 // with the first task, and reports whether it did.
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, user, key string) bool {
-	t, err := s.store.TaskByKey(r.Context(), user, key)
-	if errors.Is(err, store.ErrNotFound) {
+	t, err := s.db.TaskByKey(r.Context(), user, key)
+	if errors.Is(err, taskdb.ErrNotFound) {
 		return false
 	}
 	if err != nil {
@@ -206,17 +217,14 @@ func (s *Server) spool(p io.Reader) (tmp string, total int64, err error) {
 		if err == io.EOF {
 			break
 		}
-		if errors.Is(err, lines.ErrTooLong) {
-			return f.Name(), 0, badInput(err.Error())
-		}
 		if err != nil {
 			return f.Name(), 0, s.readError(err)
 		}
 		if bytes.IndexByte(line, 0) >= 0 {
 			return f.Name(), 0, badInput(fmt.Sprintf("line %d holds a NUL byte: the file looks binary; send a text file with one number per line", n))
 		}
-		if !phone.IsBlank(string(line)) {
-			total++
+		if lr.Cut() > 0 || !phone.IsBlank(string(line)) {
+			total++ // a line over the bound is one TOO_LONG row
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -298,4 +306,10 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// readCloser reads from one reader and closes another (the body it wraps).
+type readCloser struct {
+	io.Reader
+	io.Closer
 }

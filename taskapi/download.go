@@ -1,4 +1,4 @@
-package ekycpro
+package taskapi
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func (c *Client) DownloadResult(ctx context.Context, resultURL, dst string, maxB
 	defer stop()
 	req, err := http.NewRequestWithContext(callCtx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return 0, fmt.Errorf("ekycpro: %s: %w: %w", endpoint, err, ErrBadResponse)
+		return 0, fmt.Errorf("task API: %s: %w: %w", endpoint, err, ErrBadResponse)
 	}
 	req.Header.Set("Accept", "*/*")
 	c.setHeaders(req)
@@ -50,7 +50,7 @@ func (c *Client) DownloadResult(ctx context.Context, resultURL, dst string, maxB
 		return 0, c.statusError(endpoint, resp)
 	}
 	tooLarge := func() error {
-		return fmt.Errorf("ekycpro: %s: the result is larger than the limit of %d bytes: %w", endpoint, maxBytes, ErrTooLarge)
+		return fmt.Errorf("task API: %s: the result is larger than the limit of %d bytes: %w", endpoint, maxBytes, ErrTooLarge)
 	}
 	if resp.ContentLength > maxBytes {
 		return 0, tooLarge()
@@ -58,7 +58,7 @@ func (c *Client) DownloadResult(ctx context.Context, resultURL, dst string, maxB
 
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
 	if err != nil {
-		return 0, fmt.Errorf("ekycpro: download to %s: %w", dst, err)
+		return 0, fmt.Errorf("task API: download to %s: %w", dst, err)
 	}
 	ok := false
 	defer func() {
@@ -67,24 +67,24 @@ func (c *Client) DownloadResult(ctx context.Context, resultURL, dst string, maxB
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	body := &progressReader{r: resp.Body, w: wd}
+	body := &progressReader{r: resp.Body, w: wd, progress: progressOf(ctx)}
 	n, err := io.Copy(tmp, io.LimitReader(body, maxBytes+1))
 	switch {
 	case body.err != nil:
 		return 0, c.transportError(ctx, callCtx, endpoint, body.err, false)
 	case err != nil:
-		return 0, fmt.Errorf("ekycpro: download to %s: %w", dst, err)
+		return 0, fmt.Errorf("task API: download to %s: %w", dst, err)
 	case n > maxBytes:
 		return 0, tooLarge()
 	}
 	if err := tmp.Sync(); err != nil {
-		return 0, fmt.Errorf("ekycpro: download to %s: %w", dst, err)
+		return 0, fmt.Errorf("task API: download to %s: %w", dst, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return 0, fmt.Errorf("ekycpro: download to %s: %w", dst, err)
+		return 0, fmt.Errorf("task API: download to %s: %w", dst, err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return 0, fmt.Errorf("ekycpro: download to %s: %w", dst, err)
+		return 0, fmt.Errorf("task API: download to %s: %w", dst, err)
 	}
 	ok = true
 	if d, err := os.Open(filepath.Dir(dst)); err == nil { // make the rename durable; best effort
@@ -96,7 +96,7 @@ func (c *Client) DownloadResult(ctx context.Context, resultURL, dst string, maxB
 
 // resolve reads a result_url, relative to the base URL if it has no host.
 func (c *Client) resolve(resultURL string) (*url.URL, error) {
-	const what = "ekycpro: result_url"
+	const what = "task API: result_url"
 	if strings.TrimSpace(resultURL) == "" {
 		return nil, fmt.Errorf("%s is empty (is the task exported?): %w", what, ErrBadResponse)
 	}

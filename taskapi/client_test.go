@@ -1,4 +1,4 @@
-package ekycpro
+package taskapi
 
 import (
 	"context"

@@ -1,7 +1,7 @@
-// Package store keeps the offline API server's state in one SQLite file:
+// Package taskdb keeps the offline API server's state in one SQLite file:
 // task metadata (the task queue too) and the charge ledger. It is pure Go
 // (modernc.org/sqlite), so the server needs no C toolchain.
-package store
+package taskdb
 
 import (
 	"context"
@@ -60,8 +60,8 @@ type Charge struct {
 // Day is the UTC calendar day a charge counts against.
 func Day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// Store is safe for concurrent use.
-type Store struct{ db *sql.DB }
+// DB is safe for concurrent use.
+type DB struct{ db *sql.DB }
 
 const schema = `
 CREATE TABLE IF NOT EXISTS tasks (
@@ -90,7 +90,7 @@ CREATE INDEX IF NOT EXISTS charges_at ON charges(at);
 `
 
 // Open opens (creating if needed) the database at path.
-func Open(path string) (*Store, error) {
+func Open(path string) (*DB, error) {
 	// WAL with full sync: a charge or task that was answered with 200 survives
 	// a crash. Immediate transactions take the write lock up front, so the
 	// daily-limit check and the charge it guards cannot interleave.
@@ -111,7 +111,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &DB{db: db}, nil
 }
 
 // migrate adds what later versions added to an older database: the
@@ -131,16 +131,16 @@ func migrate(db *sql.DB) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *DB) Close() error { return s.db.Close() }
 
 // Ping checks that the database is open and answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // CreateTask records a new pending task and its upload charge in one
 // transaction; limit > 0 refuses with ErrLimit once the user's charges of
 // the charge's day reach it. A task with an IdempotencyKey the user has
 // used before is not created: ErrDuplicate (TaskByKey finds the first one).
-func (s *Store) CreateTask(ctx context.Context, t Task, limit int) error {
+func (s *DB) CreateTask(ctx context.Context, t Task, limit int) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if t.IdempotencyKey != "" {
 			// The transaction holds the write lock: no other upload with
@@ -168,7 +168,7 @@ func (s *Store) CreateTask(ctx context.Context, t Task, limit int) error {
 
 // GetTask returns the user's task and records the gettasks charge for it at
 // time at, within limit as in CreateTask. Another user's task is ErrNotFound.
-func (s *Store) GetTask(ctx context.Context, id, userID string, at time.Time, limit int) (Task, error) {
+func (s *DB) GetTask(ctx context.Context, id, userID string, at time.Time, limit int) (Task, error) {
 	var t Task
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -185,17 +185,17 @@ func (s *Store) GetTask(ctx context.Context, id, userID string, at time.Time, li
 
 // TaskByKey returns the user's task created with an idempotency key, without
 // charging; ErrNotFound if there is none.
-func (s *Store) TaskByKey(ctx context.Context, userID, key string) (Task, error) {
+func (s *DB) TaskByKey(ctx context.Context, userID, key string) (Task, error) {
 	return scanTask(s.db.QueryRowContext(ctx, selectTask+` WHERE user_id = ? AND idem_key = ? AND idem_key != '' ORDER BY created_at LIMIT 1`, userID, key))
 }
 
 // Task returns a task without charging anyone (for result downloads).
-func (s *Store) Task(ctx context.Context, id string) (Task, error) {
+func (s *DB) Task(ctx context.Context, id string) (Task, error) {
 	return scanTask(s.db.QueryRowContext(ctx, selectTask+` WHERE id = ?`, id))
 }
 
 // Used counts the user's charges on the UTC day of t, by endpoint.
-func (s *Store) Used(ctx context.Context, userID string, t time.Time) (map[string]int64, error) {
+func (s *DB) Used(ctx context.Context, userID string, t time.Time) (map[string]int64, error) {
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT endpoint, COUNT(*) FROM charges WHERE user_id = ? AND day = ? GROUP BY endpoint`, userID, Day(t))
 	if err != nil {
@@ -220,7 +220,7 @@ type ChargeFilter struct {
 }
 
 // Charges returns the ledger rows that match f, oldest first.
-func (s *Store) Charges(ctx context.Context, f ChargeFilter) ([]Charge, error) {
+func (s *DB) Charges(ctx context.Context, f ChargeFilter) ([]Charge, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT at, user_id, endpoint, task_id FROM charges
 		WHERE (?1 = '' OR user_id = ?1) AND (?2 = '' OR endpoint = ?2) AND (?3 = '' OR task_id = ?3)
 		ORDER BY seq`, f.UserID, f.Endpoint, f.TaskID)
@@ -244,7 +244,7 @@ func (s *Store) Charges(ctx context.Context, f ChargeFilter) ([]Charge, error) {
 // Requeue puts tasks caught in processing by a crash or shutdown back to
 // pending, so they are processed again from their stored input. Call it
 // before any worker starts.
-func (s *Store) Requeue(ctx context.Context) (int64, error) {
+func (s *DB) Requeue(ctx context.Context) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE tasks SET status = ?, success = 0, failure = 0 WHERE status = ?`, Pending, Processing)
 	if err != nil {
 		return 0, err
@@ -254,7 +254,7 @@ func (s *Store) Requeue(ctx context.Context) (int64, error) {
 
 // Claim moves the oldest pending task to processing and returns it; ok is
 // false when none is pending.
-func (s *Store) Claim(ctx context.Context, at time.Time) (t Task, ok bool, err error) {
+func (s *DB) Claim(ctx context.Context, at time.Time) (t Task, ok bool, err error) {
 	t, err = scanTask(s.db.QueryRowContext(ctx, `UPDATE tasks SET status = ?, success = 0, failure = 0, updated_at = ?
 		WHERE id = (SELECT id FROM tasks WHERE status = ? ORDER BY created_at, id LIMIT 1)
 		RETURNING `+taskColumns, Processing, at.UnixNano(), Pending))
@@ -265,21 +265,21 @@ func (s *Store) Claim(ctx context.Context, at time.Time) (t Task, ok bool, err e
 }
 
 // Progress records a processing task's counters.
-func (s *Store) Progress(ctx context.Context, id string, success, failure int64, at time.Time) error {
+func (s *DB) Progress(ctx context.Context, id string, success, failure int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE tasks SET success = ?, failure = ?, updated_at = ? WHERE id = ? AND status = ?`,
 		success, failure, at.UnixNano(), id, Processing)
 	return err
 }
 
 // Finish ends a processing task as Exported or Failed (with a reason).
-func (s *Store) Finish(ctx context.Context, id, status, reason string, success, failure int64, at time.Time) error {
+func (s *DB) Finish(ctx context.Context, id, status, reason string, success, failure int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE tasks SET status = ?, error = ?, success = ?, failure = ?, updated_at = ? WHERE id = ? AND status = ?`,
 		status, reason, success, failure, at.UnixNano(), id, Processing)
 	return err
 }
 
 // CreatedBefore lists the ids of tasks created before t.
-func (s *Store) CreatedBefore(ctx context.Context, t time.Time) ([]string, error) {
+func (s *DB) CreatedBefore(ctx context.Context, t time.Time) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM tasks WHERE created_at < ?`, t.UnixNano())
 	if err != nil {
 		return nil, err
@@ -297,13 +297,13 @@ func (s *Store) CreatedBefore(ctx context.Context, t time.Time) ([]string, error
 }
 
 // Delete removes a task's metadata.
-func (s *Store) Delete(ctx context.Context, id string) error {
+func (s *DB) Delete(ctx context.Context, id string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM tasks WHERE id = ?`, id)
 	return err
 }
 
 // PruneCharges removes ledger rows older than t.
-func (s *Store) PruneCharges(ctx context.Context, t time.Time) (int64, error) {
+func (s *DB) PruneCharges(ctx context.Context, t time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM charges WHERE at < ?`, t.UnixNano())
 	if err != nil {
 		return 0, err
@@ -311,7 +311,7 @@ func (s *Store) PruneCharges(ctx context.Context, t time.Time) (int64, error) {
 	return res.RowsAffected()
 }
 
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

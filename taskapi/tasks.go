@@ -1,4 +1,4 @@
-package ekycpro
+package taskapi
 
 import (
 	"bytes"
@@ -195,14 +195,18 @@ func (c *Client) CreateTask(ctx context.Context, filename string, r io.Reader) (
 	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
-	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, c.endpointURL("v1/tasks"), pr)
+	var drain drainWatch
+	drained := make(chan struct{})
+	defer close(drained)
+	go drain.run(wd, drainInterval, drained)
+	req, err := http.NewRequestWithContext(drain.trace(callCtx), http.MethodPost, c.endpointURL("v1/tasks"), pr)
 	if err != nil {
-		return nil, fmt.Errorf("ekycpro: %s: %w: %w", endpoint, err, ErrConfig)
+		return nil, fmt.Errorf("task API: %s: %w: %w", endpoint, err, ErrConfig)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	if k, _ := ctx.Value(idempotencyKey{}).(string); k != "" {
 		if strings.ContainsFunc(k, func(r rune) bool { return r < ' ' || r > '~' }) || len(k) > 255 {
-			return nil, fmt.Errorf("ekycpro: %s: the idempotency key is not up to 255 printable ASCII characters: %w", endpoint, ErrConfig)
+			return nil, fmt.Errorf("task API: %s: the idempotency key is not up to 255 printable ASCII characters: %w", endpoint, ErrConfig)
 		}
 		req.Header.Set("Idempotency-Key", k)
 	}
@@ -214,17 +218,20 @@ func (c *Client) CreateTask(ctx context.Context, filename string, r io.Reader) (
 	// The form is written on its own goroutine into the pipe that the
 	// transport reads, so memory stays at a buffer's worth.
 	var sent atomic.Bool
-	var readErr error
+	var readErr, commitErr error
 	done := make(chan struct{})
-	src := &progressReader{r: r, w: wd}
+	src := &progressReader{r: r, w: wd, progress: progressOf(ctx)}
+	commit, _ := ctx.Value(commitKey{}).(func() error)
 	go func() {
 		defer close(done)
-		err := writeForm(mw, name, src, size)
+		err := writeForm(mw, name, src, size, commit)
 		switch {
 		case src.err != nil:
 			readErr = src.err
 		case errors.Is(err, errSizeChanged):
 			readErr = err
+		case errors.As(err, new(*commitError)):
+			commitErr = err
 		case err == nil:
 			sent.Store(true)
 		}
@@ -235,7 +242,10 @@ func (c *Client) CreateTask(ctx context.Context, filename string, r io.Reader) (
 	pr.CloseWithError(errors.New("request finished")) // unblock the writer if the server answered early
 	<-done
 	if readErr != nil {
-		return nil, fmt.Errorf("ekycpro: %s: reading %s: %w", endpoint, name, readErr)
+		return nil, fmt.Errorf("task API: %s: reading %s: %w", endpoint, name, readErr)
+	}
+	if commitErr != nil && err != nil { // (a service that answered early is answered)
+		return nil, fmt.Errorf("task API: %s: %w", endpoint, commitErr)
 	}
 	if err != nil {
 		if ne := (*NetworkError)(nil); errors.As(err, &ne) {
@@ -245,7 +255,7 @@ func (c *Client) CreateTask(ctx context.Context, filename string, r io.Reader) (
 	}
 	t := w.task()
 	if t.ID == "" {
-		return nil, fmt.Errorf("ekycpro: %s: the answer has no task_id (a task may have been created): %w", endpoint, ErrBadResponse)
+		return nil, fmt.Errorf("task API: %s: the answer has no task_id (a task may have been created): %w", endpoint, ErrBadResponse)
 	}
 	if t.Status == "" {
 		t.Status = StatusPending
@@ -268,8 +278,23 @@ func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 // fixed Content-Length.
 var errSizeChanged = errors.New("the file changed size while it was being uploaded")
 
-// writeForm writes the form as curl --form does: the file, then task_type.
-func writeForm(mw *multipart.Writer, name string, r io.Reader, size int64) error {
+type commitKey struct{}
+
+// WithCommit returns a context whose CreateTask calls commit once the whole
+// form but its closing boundary is sent, and sends those last bytes only
+// if commit returns nil. Until they leave, the service cannot hold a
+// complete request, so an upload abandoned before commit (an error from
+// commit, a crash, a cut connection) cannot have created or charged a task;
+// from commit on it may have. A caller records that the upload is complete
+// in commit, and so knows after a crash which side of that line it was on.
+// An error from commit ends CreateTask with that error, uncharged.
+func WithCommit(ctx context.Context, commit func() error) context.Context {
+	return context.WithValue(ctx, commitKey{}, commit)
+}
+
+// writeForm writes the form as curl --form does: the file, then task_type,
+// then (after commit, if set) the closing boundary.
+func writeForm(mw *multipart.Writer, name string, r io.Reader, size int64, commit func() error) error {
 	part, err := mw.CreatePart(fileHeader(name))
 	if err != nil {
 		return err
@@ -290,8 +315,19 @@ func writeForm(mw *multipart.Writer, name string, r io.Reader, size int64) error
 	if err := mw.WriteField("task_type", "phoneCheck"); err != nil {
 		return err
 	}
+	if commit != nil {
+		if err := commit(); err != nil {
+			return &commitError{err}
+		}
+	}
 	return mw.Close()
 }
+
+// commitError is WithCommit's commit refusing to send the last bytes.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "upload not completed: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 func fileHeader(name string) textproto.MIMEHeader {
 	h := make(textproto.MIMEHeader)
@@ -311,7 +347,7 @@ func formLength(boundary, name string, size int64) int64 {
 	var n countWriter
 	mw := multipart.NewWriter(&n)
 	_ = mw.SetBoundary(boundary)
-	_ = writeForm(mw, name, strings.NewReader(""), 0)
+	_ = writeForm(mw, name, strings.NewReader(""), 0, nil)
 	return int64(n) + size
 }
 
@@ -348,7 +384,7 @@ func readerSize(r io.Reader) int64 {
 func (c *Client) GetTask(ctx context.Context, taskID string) (*Task, error) {
 	const endpoint = "POST /v1/gettasks"
 	if strings.TrimSpace(taskID) == "" {
-		return nil, fmt.Errorf("ekycpro: %s: empty task id: %w", endpoint, ErrBadRequest)
+		return nil, fmt.Errorf("task API: %s: empty task id: %w", endpoint, ErrBadRequest)
 	}
 	callCtx, _, stop := c.watch(ctx)
 	defer stop()
@@ -358,7 +394,7 @@ func (c *Client) GetTask(ctx context.Context, taskID string) (*Task, error) {
 	_ = mw.Close()
 	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, c.endpointURL("v1/gettasks"), &body)
 	if err != nil {
-		return nil, fmt.Errorf("ekycpro: %s: %w: %w", endpoint, err, ErrConfig)
+		return nil, fmt.Errorf("task API: %s: %w: %w", endpoint, err, ErrConfig)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var w wireTask

@@ -1,4 +1,4 @@
-// Package ekycpro is a client for the phoneCheck v1 tasks API: upload a file
+// Package taskapi is a client for the phoneCheck v1 tasks API: upload a file
 // of numbers as a task, poll the task, download its results zip. The same
 // contract is served by the remote service and by `phonecheck serve`.
 //
@@ -7,7 +7,7 @@
 // ErrTooLarge, ErrTaskFailed) or the caller's context error; IsRetryable and
 // RetryAfter tell what to do next. The API key never appears in errors or in
 // the Client's printed form, and is sent only to the base URL's origin.
-package ekycpro
+package taskapi
 
 import (
 	"bytes"
@@ -103,14 +103,14 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		// url.Parse errors quote the input; the input is not secret, but keep it short.
-		return nil, fmt.Errorf("ekycpro: API URL %q is not an http(s) URL with a host: %w", baseURL, ErrConfig)
+		return nil, fmt.Errorf("task API: API URL %q is not an http(s) URL with a host: %w", baseURL, ErrConfig)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	if apiKey == "" {
-		return nil, fmt.Errorf("ekycpro: no API key: %w", ErrConfig)
+		return nil, fmt.Errorf("task API: no API key: %w", ErrConfig)
 	}
 	if strings.ContainsAny(apiKey, "\r\n\x00") {
-		return nil, fmt.Errorf("ekycpro: the API key holds a control character: %w", ErrConfig)
+		return nil, fmt.Errorf("task API: the API key holds a control character: %w", ErrConfig)
 	}
 	c := &Client{
 		base:    u,
@@ -121,7 +121,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
-			return nil, fmt.Errorf("ekycpro: %w: %w", err, ErrConfig)
+			return nil, fmt.Errorf("task API: %w: %w", err, ErrConfig)
 		}
 	}
 	hc := *c.hc
@@ -141,7 +141,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 
 // String hides the API key, so a Client can be logged.
 func (c Client) String() string {
-	return fmt.Sprintf("ekycpro.Client{%s, key [redacted]}", c.base.Redacted())
+	return fmt.Sprintf("taskapi.Client{%s, key [redacted]}", c.base.Redacted())
 }
 
 // GoString hides the API key from %#v too.
@@ -213,18 +213,25 @@ func (c *Client) watch(ctx context.Context) (context.Context, *watchdog, func())
 
 func (w *watchdog) kick() { w.t.Reset(w.d) }
 
-// progressReader kicks the watchdog on every read and remembers read errors
-// (to tell a broken connection from a failing disk in io.Copy).
+// progressReader kicks the watchdog on every read, reports the bytes so
+// far to the caller's progress function (WithProgress), and remembers read
+// errors (to tell a broken connection from a failing disk in io.Copy).
 type progressReader struct {
-	r   io.Reader
-	w   *watchdog
-	err error
+	r        io.Reader
+	w        *watchdog
+	progress func(int64)
+	n        int64
+	err      error
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if n > 0 {
 		p.w.kick()
+		p.n += int64(n)
+		if p.progress != nil {
+			p.progress(p.n)
+		}
 	}
 	if err != nil && err != io.EOF {
 		p.err = err
@@ -232,15 +239,30 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+type progressKey struct{}
+
+// WithProgress returns a context whose uploads (CreateTask) and downloads
+// (DownloadResult) call fn with the bytes of the file sent or received so
+// far, as they move: for a caller that must show it is alive while a long
+// transfer runs (a heartbeat). fn is called on the transfer's goroutine.
+func WithProgress(ctx context.Context, fn func(bytes int64)) context.Context {
+	return context.WithValue(ctx, progressKey{}, fn)
+}
+
+func progressOf(ctx context.Context) func(int64) {
+	fn, _ := ctx.Value(progressKey{}).(func(int64))
+	return fn
+}
+
 // transportError turns an error from sending a request or reading its
 // response into the error callers see. parent is the caller's context, ctx
 // the call's own (with the watchdog).
 func (c *Client) transportError(parent, ctx context.Context, endpoint string, err error, sent bool) error {
 	if parent.Err() != nil { // the caller canceled: not ours to retry
-		return fmt.Errorf("ekycpro: %s: %w", endpoint, context.Cause(parent))
+		return fmt.Errorf("task API: %s: %w", endpoint, context.Cause(parent))
 	}
 	if errors.Is(err, errTooManyRedirects) {
-		return fmt.Errorf("ekycpro: %s: %w: %w", endpoint, errTooManyRedirects, ErrBadResponse)
+		return fmt.Errorf("task API: %s: %w: %w", endpoint, errTooManyRedirects, ErrBadResponse)
 	}
 	var te *timeoutError
 	if cause := context.Cause(ctx); errors.As(cause, &te) {
@@ -249,7 +271,7 @@ func (c *Client) transportError(parent, ctx context.Context, endpoint string, er
 		err = ue.Err // url.Error prints the URL, which may hold a presigned signature
 	}
 	if isCertError(err) {
-		return fmt.Errorf("ekycpro: %s: %s: %w", endpoint, c.redact(err.Error()), ErrConfig)
+		return fmt.Errorf("task API: %s: %s: %w", endpoint, c.redact(err.Error()), ErrConfig)
 	}
 	return &NetworkError{Endpoint: endpoint, Sent: sent, Err: err}
 }
@@ -313,10 +335,10 @@ func (c *Client) do(parent, ctx context.Context, endpoint string, req *http.Requ
 		return c.transportError(parent, ctx, endpoint, err, sent != nil)
 	}
 	if len(body) > maxJSON {
-		return fmt.Errorf("ekycpro: %s: response larger than %d bytes: %w", endpoint, maxJSON, ErrBadResponse)
+		return fmt.Errorf("task API: %s: response larger than %d bytes: %w", endpoint, maxJSON, ErrBadResponse)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("ekycpro: %s: HTTP %d with a body that is not the expected JSON (%v): %q: %w",
+		return fmt.Errorf("task API: %s: HTTP %d with a body that is not the expected JSON (%v): %q: %w",
 			endpoint, resp.StatusCode, err, c.redact(snippet(body)), ErrBadResponse)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package ekycpro
+package taskapi
 
 import (
 	"context"
@@ -63,7 +63,7 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ekycpro: %s: HTTP %d", e.Endpoint, e.StatusCode)
+	fmt.Fprintf(&b, "task API: %s: HTTP %d", e.Endpoint, e.StatusCode)
 	if t := http.StatusText(e.StatusCode); t != "" {
 		b.WriteString(" " + t)
 	}
@@ -92,7 +92,7 @@ type NetworkError struct {
 }
 
 func (e *NetworkError) Error() string {
-	s := fmt.Sprintf("ekycpro: %s: network error: %v", e.Endpoint, e.Err)
+	s := fmt.Sprintf("task API: %s: network error: %v", e.Endpoint, e.Err)
 	if e.Sent {
 		s += " (after the request was sent)"
 	}
@@ -109,7 +109,7 @@ type TaskError struct {
 }
 
 func (e *TaskError) Error() string {
-	s := fmt.Sprintf("ekycpro: task %s ended with status %q", e.TaskID, e.Status)
+	s := fmt.Sprintf("task API: task %s ended with status %q", e.TaskID, e.Status)
 	if e.Message != "" {
 		s += ": " + e.Message
 	}

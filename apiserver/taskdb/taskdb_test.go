@@ -1,4 +1,4 @@
-package store_test
+package taskdb_test
 
 import (
 	"context"
@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/apiserver/taskdb"
 )
 
-func open(t *testing.T) (*store.Store, string) {
+func open(t *testing.T) (*taskdb.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := store.Open(path)
+	s, err := taskdb.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,13 +35,13 @@ func TestLimitIsAtomic(t *testing.T) {
 	okCount, limited := 0, 0
 	for i := range 40 {
 		wg.Go(func() {
-			err := s.CreateTask(ctx, store.Task{ID: fmt.Sprint("t", i), UserID: "u", Total: 1, CreatedAt: at}, 7)
+			err := s.CreateTask(ctx, taskdb.Task{ID: fmt.Sprint("t", i), UserID: "u", Total: 1, CreatedAt: at}, 7)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err == nil:
 				okCount++
-			case errors.Is(err, store.ErrLimit):
+			case errors.Is(err, taskdb.ErrLimit):
 				limited++
 			default:
 				t.Error(err)
@@ -53,14 +53,14 @@ func TestLimitIsAtomic(t *testing.T) {
 		t.Errorf("%d created and %d limited, want 7 and 33", okCount, limited)
 	}
 	used, err := s.Used(ctx, "u", at)
-	if err != nil || used[store.EndpointTasks] != 7 {
+	if err != nil || used[taskdb.EndpointTasks] != 7 {
 		t.Errorf("used %v %v", used, err)
 	}
 	// The next UTC day starts afresh; another user has their own count.
-	if err := s.CreateTask(ctx, store.Task{ID: "next-day", UserID: "u", CreatedAt: at.Add(12 * time.Hour)}, 7); err != nil {
+	if err := s.CreateTask(ctx, taskdb.Task{ID: "next-day", UserID: "u", CreatedAt: at.Add(12 * time.Hour)}, 7); err != nil {
 		t.Error(err)
 	}
-	if _, err := s.GetTask(ctx, "t0", "other", at, 7); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.GetTask(ctx, "t0", "other", at, 7); !errors.Is(err, taskdb.ErrNotFound) {
 		t.Errorf("another user's task: %v", err)
 	}
 }
@@ -71,24 +71,24 @@ func TestQueueSurvivesReopen(t *testing.T) {
 	s, path := open(t)
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	for i, id := range []string{"b", "a", "c"} {
-		if err := s.CreateTask(ctx, store.Task{ID: id, UserID: "u", Total: 10, CreatedAt: t0.Add(time.Duration(i) * time.Second)}, 0); err != nil {
+		if err := s.CreateTask(ctx, taskdb.Task{ID: id, UserID: "u", Total: 10, CreatedAt: t0.Add(time.Duration(i) * time.Second)}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	first, ok, err := s.Claim(ctx, t0)
-	if err != nil || !ok || first.ID != "b" || first.Status != store.Processing {
+	if err != nil || !ok || first.ID != "b" || first.Status != taskdb.Processing {
 		t.Fatalf("claim: %+v %v %v, want task b processing", first, ok, err)
 	}
 	if err := s.Progress(ctx, "b", 3, 2, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	second, _, _ := s.Claim(ctx, t0)
-	if err := s.Finish(ctx, second.ID, store.Exported, "", 9, 1, t0.Add(time.Hour)); err != nil {
+	if err := s.Finish(ctx, second.ID, taskdb.Exported, "", 9, 1, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 
-	s, err = store.Open(path)
+	s, err = taskdb.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +97,11 @@ func TestQueueSurvivesReopen(t *testing.T) {
 		t.Errorf("requeue: %d %v, want task b back", n, err)
 	}
 	b, err := s.GetTask(ctx, "b", "u", t0, 0)
-	if err != nil || b.Status != store.Pending || b.Success != 0 {
+	if err != nil || b.Status != taskdb.Pending || b.Success != 0 {
 		t.Errorf("b after requeue: %+v %v", b, err)
 	}
 	a, _ := s.GetTask(ctx, "a", "u", t0, 0)
-	if a.Status != store.Exported || a.Success != 9 || a.Failure != 1 || !a.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	if a.Status != taskdb.Exported || a.Success != 9 || a.Failure != 1 || !a.UpdatedAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("a: %+v", a)
 	}
 	var order []string
@@ -119,8 +119,8 @@ func TestQueueSurvivesReopen(t *testing.T) {
 		t.Errorf("claim order %v, want [b c]", order)
 	}
 
-	charges, err := s.Charges(ctx, store.ChargeFilter{TaskID: "b"})
-	if err != nil || len(charges) != 2 || charges[0].Endpoint != store.EndpointTasks || charges[1].Endpoint != store.EndpointGetTasks {
+	charges, err := s.Charges(ctx, taskdb.ChargeFilter{TaskID: "b"})
+	if err != nil || len(charges) != 2 || charges[0].Endpoint != taskdb.EndpointTasks || charges[1].Endpoint != taskdb.EndpointGetTasks {
 		t.Errorf("charges of b: %+v %v, want its upload and one gettasks", charges, err)
 	}
 	if n, _ := s.PruneCharges(ctx, t0.Add(2*time.Second)); n != 4 { // b, a, and the gettasks at t0 of b and a
@@ -131,7 +131,7 @@ func TestQueueSurvivesReopen(t *testing.T) {
 		t.Errorf("created before: %v", ids)
 	}
 	s.Delete(ctx, "b")
-	if _, err := s.Task(ctx, "b"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Task(ctx, "b"); !errors.Is(err, taskdb.ErrNotFound) {
 		t.Errorf("deleted task: %v", err)
 	}
 }
