@@ -44,7 +44,13 @@ func (c *csvWriter) Write(r *phone.Result) error {
 	if c.w.Available() < 4096 {
 		_ = c.w.Flush() // a write error is sticky in bufio and returned by Write
 	}
-	b := appendCSVField(c.w.AvailableBuffer(), r.Number)
+	_, err := c.w.Write(c.AppendRow(c.w.AvailableBuffer(), r))
+	return err
+}
+
+// AppendRow appends r's line (see Encoder).
+func (*csvWriter) AppendRow(b []byte, r *phone.Result) []byte {
+	b = appendCSVField(b, r.Number)
 	b = appendCSVField(append(b, ','), r.PhoneCheck)
 	b = appendCSVField(append(b, ','), r.Input)
 	b = strconv.AppendInt(append(b, ','), int64(r.Line), 10)
@@ -52,7 +58,15 @@ func (c *csvWriter) Write(r *phone.Result) error {
 		r.International, r.National, r.Carrier, r.Location, r.TimeZones} {
 		b = appendCSVField(append(b, ','), s)
 	}
-	_, err := c.w.Write(append(b, '\n'))
+	return append(b, '\n')
+}
+
+// WriteEncoded writes lines made by AppendRow (see Encoder).
+func (c *csvWriter) WriteEncoded(b []byte) error {
+	if c.closed {
+		return errClosed
+	}
+	_, err := c.w.Write(b)
 	return err
 }
 
@@ -71,6 +85,11 @@ func appendCSVField(b []byte, s string) []byte {
 	if !csvNeedsQuotes(s) {
 		return append(b, s...)
 	}
+	return appendQuoted(b, s)
+}
+
+// appendQuoted appends s in quotes, its quotes doubled.
+func appendQuoted(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		if s[i] == '"' {
@@ -88,7 +107,15 @@ func csvNeedsQuotes(s string) bool {
 	if s == `\.` { // encoding/csv quotes it too: PostgreSQL reads it as end of data
 		return true
 	}
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 { // eight bytes at a time: most fields are plain
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if hasByte(x, ',')|hasByte(x, '"')|hasByte(x, '\r')|hasByte(x, '\n') != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
 		if csvSpecial[s[i]] {
 			return true
 		}
@@ -98,6 +125,15 @@ func csvNeedsQuotes(s string) bool {
 	}
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsSpace(r)
+}
+
+// hasByte is non-zero when one of the eight bytes of x is c (the
+// high-bit test of "Bit Twiddling Hacks": exact for a zero byte, as the
+// borrow only runs past the first one).
+func hasByte(x uint64, c byte) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	y := x ^ ones*uint64(c)
+	return (y - ones) &^ y & highs
 }
 
 // csvSpecial marks the bytes that make a field need quotes.

@@ -22,12 +22,13 @@ type RowReader struct {
 	name   string // for messages
 	line   int    // of the record just read
 	buf    []byte
-	fields [13]string
+	fields []string // as many as a record should have
+	ends   []int
 }
 
 // NewRowReader reads and checks the header; name is used in messages.
 func NewRowReader(r io.Reader, name string) (*RowReader, error) {
-	rr := &RowReader{br: bufio.NewReaderSize(r, 256<<10), name: name}
+	rr := newRecordReader(r, name, len(phone.Header))
 	n, err := rr.record()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: empty, not a result file", name)
@@ -36,7 +37,7 @@ func NewRowReader(r io.Reader, name string) (*RowReader, error) {
 		return nil, err
 	}
 	if n != len(phone.Header) || strings.Join(rr.fields[:n], ",") != strings.Join(phone.Header, ",") {
-		return nil, fmt.Errorf("%s: not a result file (header %q)", name, rr.fields[:n])
+		return nil, fmt.Errorf("%s: not a result file (header %q)", name, rr.fields[:min(n, len(rr.fields))])
 	}
 	return rr, nil
 }
@@ -51,7 +52,7 @@ func (rr *RowReader) Read(r *phone.Result) error {
 	if n != len(phone.Header) {
 		return fmt.Errorf("%s: line %d: %d fields, want %d", rr.name, rr.line, n, len(phone.Header))
 	}
-	f := &rr.fields
+	f := rr.fields
 	line, err := strconv.Atoi(f[3])
 	if err != nil {
 		return fmt.Errorf("%s: line %d: Line %q is not a number", rr.name, rr.line, f[3])
@@ -59,6 +60,15 @@ func (rr *RowReader) Read(r *phone.Result) error {
 	*r = phone.Result{Number: f[0], PhoneCheck: f[1], Input: f[2], Line: line, Reason: f[4], Type: f[5],
 		CountryCode: f[6], Region: f[7], International: f[8], National: f[9], Carrier: f[10], Location: f[11], TimeZones: f[12]}
 	return nil
+}
+
+func newRecordReader(r io.Reader, name string, width int) *RowReader {
+	return newRowReaderOn(bufio.NewReaderSize(r, 256<<10), name, width)
+}
+
+// newRowReaderOn reads records of width fields from br.
+func newRowReaderOn(br *bufio.Reader, name string, width int) *RowReader {
+	return &RowReader{br: br, name: name, fields: make([]string, width), ends: make([]int, width+1)}
 }
 
 // record reads one record into rr.fields and returns its field count (a
@@ -93,7 +103,7 @@ func (rr *RowReader) record() (int, error) {
 func (rr *RowReader) quoted(raw []byte) (int, error) {
 	startLine := rr.line
 	out := rr.buf[:0]
-	var ends [len(RowReader{}.fields) + 1]int // field ends in out
+	ends := rr.ends // field ends in out
 	n := 0
 	for {
 		// One field from raw.
@@ -176,6 +186,7 @@ func (rr *RowReader) readLine() ([]byte, error) {
 		if len(trimEOL(line)) > 0 {
 			return line, nil
 		}
+		rr.line++ // a blank line: messages count it
 		if err != nil {
 			return nil, err
 		}
@@ -206,4 +217,67 @@ func trimEOL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// TableReader reads back a table CSV as the table writer writes it with a
+// comma and no BOM (the pipeline's own intermediate files): the input's
+// columns, then each phone column's result columns.
+type TableReader struct {
+	rr      *RowReader
+	header  []string
+	columns int
+	groups  int
+	results []phone.Result
+	details []string
+}
+
+// NewTableReader reads the header of a table of columns input columns and
+// groups phone columns; name is used in messages.
+func NewTableReader(r io.Reader, name string, columns, groups int) (*TableReader, error) {
+	width := columns + groups*GroupWidth
+	if columns < 0 || groups < 1 {
+		return nil, fmt.Errorf("%s: a table of %d columns and %d phone columns", name, columns, groups)
+	}
+	rr := newRecordReader(r, name, width)
+	n, err := rr.record()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: empty, not a table file", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n != width {
+		return nil, fmt.Errorf("%s: a header of %d fields, want %d", name, n, width)
+	}
+	return &TableReader{rr: rr, header: append([]string(nil), rr.fields...), columns: columns, groups: groups,
+		results: make([]phone.Result, groups), details: make([]string, groups)}, nil
+}
+
+// Header is the table's header row.
+func (t *TableReader) Header() []string { return t.header }
+
+// Read fills r with the next row; it returns io.EOF after the last. r's
+// slices are reused by the next Read; the strings stay valid.
+func (t *TableReader) Read(r *TableRow) error {
+	rr := t.rr
+	n, err := rr.record()
+	if err != nil {
+		return err
+	}
+	if n != len(rr.fields) {
+		return fmt.Errorf("%s: line %d: %d fields, want %d", rr.name, rr.line, n, len(rr.fields))
+	}
+	for g := range t.groups {
+		f := rr.fields[t.columns+g*GroupWidth:]
+		line, err := strconv.Atoi(f[3])
+		if err != nil {
+			return fmt.Errorf("%s: line %d: Line %q is not a number", rr.name, rr.line, f[3])
+		}
+		t.results[g] = phone.Result{Number: f[0], PhoneCheck: f[1], Input: f[2], Line: line, Reason: f[4], Type: f[5],
+			CountryCode: f[6], Region: f[7], International: f[8], National: f[9], Carrier: f[10], Location: f[11], TimeZones: f[12]}
+		t.details[g] = f[13]
+	}
+	r.Values = append(r.Values[:0], rr.fields[:t.columns]...)
+	r.Results, r.Details = t.results, t.details
+	return nil
 }

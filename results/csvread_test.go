@@ -15,7 +15,7 @@ import (
 
 // records reads every record with the RowReader's parser.
 func rowRecords(data []byte) ([][]string, error) {
-	rr := &RowReader{br: newTestBufReader(data), name: "t"}
+	rr := newRowReaderOn(newTestBufReader(data), "t", 13)
 	var out [][]string
 	for {
 		n, err := rr.record()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/phonecheck/phonecheck/internal/durable"
 	"github.com/phonecheck/phonecheck/phone"
 )
 
@@ -25,8 +26,9 @@ import (
 type File struct {
 	path  string
 	tmp   *os.File
-	w     Writer
-	err   error // first Write error: Commit refuses a file with a gap
+	w     Writer      // for result rows
+	tw    TableWriter // or for table rows
+	err   error       // first Write error: Commit refuses a file with a gap
 	state fileState
 }
 
@@ -58,6 +60,62 @@ func Create(path string, f Format) (*File, error) {
 	return &File{path: path, tmp: tmp, w: w}, nil
 }
 
+// CreateTable starts an atomic file of format f at path for table rows of
+// layout l; write them with WriteRow.
+func CreateTable(path string, f Format, l Layout) (*File, error) {
+	if _, err := ParseFormat(string(f)); err != nil {
+		return nil, err
+	}
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
+	if err != nil {
+		return nil, fmt.Errorf("results: create %s: %w", path, err)
+	}
+	tw, err := NewTableWriter(f, tmp, l)
+	if err != nil {
+		_ = tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return nil, err
+	}
+	return &File{path: path, tmp: tmp, tw: tw}, nil
+}
+
+// WriteRow adds one table row (a file made by CreateTable).
+func (f *File) WriteRow(r *TableRow) error {
+	if f.state != fileOpen {
+		return fmt.Errorf("results: write %s: file already %s", f.path, f.state)
+	}
+	if f.err != nil {
+		return f.err
+	}
+	if f.tw == nil {
+		return fmt.Errorf("results: write %s: not a table file", f.path)
+	}
+	if err := f.tw.WriteRow(r); err != nil {
+		f.err = fmt.Errorf("results: write %s: %w", f.path, err)
+		return f.err
+	}
+	return nil
+}
+
+// TableEncoder is Encoder for a table file (CreateTable): a TableEncoder
+// that writes into the file, or nil when its format has none.
+func (f *File) TableEncoder() TableEncoder {
+	e := TableEncoderOf(f.tw)
+	if e == nil {
+		return nil
+	}
+	return fileTableEncoder{fileEncoder{f: f}, e}
+}
+
+type fileTableEncoder struct {
+	fe fileEncoder // for its checks
+	TableEncoder
+}
+
+func (e fileTableEncoder) WriteEncoded(b []byte) error {
+	return e.fe.write(b, e.TableEncoder.WriteEncoded)
+}
+
 // createTemp is os.CreateTemp with mode 0666 instead of 0600.
 func createTemp(dir, prefix string) (*os.File, error) {
 	for range 100 {
@@ -78,7 +136,43 @@ func (f *File) Write(r *phone.Result) error {
 	if f.err != nil {
 		return f.err
 	}
+	if f.w == nil {
+		return fmt.Errorf("results: write %s: a table file takes WriteRow", f.path)
+	}
 	if err := f.w.Write(r); err != nil {
+		f.err = fmt.Errorf("results: write %s: %w", f.path, err)
+		return f.err
+	}
+	return nil
+}
+
+// Encoder returns an Encoder that writes into the file (with Write's
+// checks), or nil when the file's format has none (see EncoderOf).
+func (f *File) Encoder() Encoder {
+	e := EncoderOf(f.w)
+	if e == nil {
+		return nil
+	}
+	return fileEncoder{f, e}
+}
+
+type fileEncoder struct {
+	f *File
+	Encoder
+}
+
+func (e fileEncoder) WriteEncoded(b []byte) error { return e.write(b, e.Encoder.WriteEncoded) }
+
+// write writes encoded rows with write, with Write's checks.
+func (e fileEncoder) write(b []byte, write func([]byte) error) error {
+	f := e.f
+	if f.state != fileOpen {
+		return fmt.Errorf("results: write %s: file already %s", f.path, f.state)
+	}
+	if f.err != nil {
+		return f.err
+	}
+	if err := write(b); err != nil {
 		f.err = fmt.Errorf("results: write %s: %w", f.path, err)
 		return f.err
 	}
@@ -94,8 +188,10 @@ func (f *File) Commit() error {
 		return fmt.Errorf("results: commit %s: file already %s", f.path, f.state)
 	}
 	err := f.err
-	if err == nil {
+	if err == nil && f.w != nil {
 		err = f.w.Close()
+	} else if err == nil {
+		err = f.tw.Close()
 	} else {
 		f.abortWriter()
 	}
@@ -106,7 +202,7 @@ func (f *File) Commit() error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.tmp.Name(), f.path)
+		err = durable.Rename(f.tmp.Name(), f.path)
 	}
 	if err != nil {
 		f.state = fileAborted
@@ -114,12 +210,6 @@ func (f *File) Commit() error {
 		return fmt.Errorf("results: commit %s: %w", f.path, err)
 	}
 	f.state = fileCommitted
-	// Make the rename itself durable. Best effort: not every system can
-	// sync a directory (Windows cannot open one this way).
-	if d, err := os.Open(filepath.Dir(f.path)); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 	return nil
 }
 
@@ -143,6 +233,9 @@ func (f *File) Abort() error {
 // chunks it is compressing) without finishing the document.
 func (f *File) abortWriter() {
 	if a, ok := f.w.(interface{ abort() }); ok {
+		a.abort()
+	}
+	if a, ok := f.tw.(interface{ abort() }); ok {
 		a.abort()
 	}
 }

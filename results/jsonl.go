@@ -41,8 +41,15 @@ func (j *jsonlWriter) Write(r *phone.Result) error {
 	if j.closed {
 		return errClosed
 	}
+	j.line = j.AppendRow(j.line[:0], r)
+	_, err := j.w.Write(j.line)
+	return err
+}
+
+// AppendRow appends r's line (see Encoder).
+func (*jsonlWriter) AppendRow(b []byte, r *phone.Result) []byte {
 	k := jsonKeys
-	b := appendJSONString(append(j.line[:0], k[0]...), r.Number)
+	b = appendJSONString(append(b, k[0]...), r.Number)
 	b = appendJSONString(append(b, k[1]...), r.PhoneCheck)
 	b = appendJSONString(append(b, k[2]...), r.Input)
 	b = strconv.AppendInt(append(b, k[3]...), int64(r.Line), 10)
@@ -50,8 +57,15 @@ func (j *jsonlWriter) Write(r *phone.Result) error {
 		r.International, r.National, r.Carrier, r.Location, r.TimeZones} {
 		b = appendJSONString(append(b, k[4+i]...), s)
 	}
-	j.line = append(b, '}', '\n')
-	_, err := j.w.Write(j.line)
+	return append(b, '}', '\n')
+}
+
+// WriteEncoded writes lines made by AppendRow (see Encoder).
+func (j *jsonlWriter) WriteEncoded(b []byte) error {
+	if j.closed {
+		return errClosed
+	}
+	_, err := j.w.Write(b)
 	return err
 }
 

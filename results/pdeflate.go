@@ -172,3 +172,47 @@ func (p *parallelDeflate) recycle(c *deflateChunk) {
 	c.in, c.out, c.err = c.in[:0], c.out[:0], nil
 	p.free = append(p.free, c)
 }
+
+// ParallelDeflate is a zip.Compressor (for zip.Writer.RegisterCompressor)
+// that deflates on every core: what is written is cut into chunks that
+// compress on their own goroutines and come out as one deflate stream, in
+// order. Close ends the stream; the zip writer calls it when the entry ends.
+func ParallelDeflate(w io.Writer) (io.WriteCloser, error) {
+	z := newParallelDeflate()
+	z.start(w)
+	return &deflateWriter{z: z, cur: z.chunk()}, nil
+}
+
+type deflateWriter struct {
+	z   *parallelDeflate
+	cur *deflateChunk // nil once closed
+}
+
+func (d *deflateWriter) Write(p []byte) (int, error) {
+	if d.cur == nil {
+		return 0, errClosed
+	}
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), deflateChunkSize-len(d.cur.in))
+		d.cur.in = append(d.cur.in, p[:k]...)
+		p = p[k:]
+		if len(d.cur.in) >= deflateChunkSize {
+			c := d.cur
+			d.cur = d.z.chunk()
+			if err := d.z.submit(c, false); err != nil {
+				return n - len(p), err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (d *deflateWriter) Close() error {
+	if d.cur == nil {
+		return errClosed
+	}
+	c := d.cur
+	d.cur = nil
+	return d.z.submit(c, true)
+}

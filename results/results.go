@@ -64,6 +64,23 @@ type Writer interface {
 	Close() error
 }
 
+// Encoder is the part of a Writer whose rows encode independently of each
+// other (CSV and JSON Lines; not XLSX, whose cells name their row), so that
+// several goroutines can encode while one writes: AppendRow is safe for
+// concurrent use and appends one row's bytes to dst; WriteEncoded writes
+// such bytes, and writing the rows' bytes in order gives the same document
+// as giving the rows to Write.
+type Encoder interface {
+	AppendRow(dst []byte, r *phone.Result) []byte
+	WriteEncoded(b []byte) error
+}
+
+// EncoderOf returns w's Encoder, or nil when w's rows must go through Write.
+func EncoderOf(w Writer) Encoder {
+	e, _ := w.(Encoder)
+	return e
+}
+
 // NewWriter returns a Writer of format f that writes to w. Writers buffer
 // their output, so w needs no buffering of its own.
 func NewWriter(f Format, w io.Writer) (Writer, error) {

@@ -36,16 +36,13 @@ func xlsxSheetName(n int) string {
 // enough for typical values (E.164 numbers, reason names, time zones).
 var xlsxColWidths = [...]float64{18, 11, 22, 9, 24, 21, 13, 8, 21, 19, 20, 26, 30}
 
-// xlsxColNames are the columns' letters (A to M), xlsxLastCol the last one's.
-var (
-	xlsxColNames = func() (names []string) {
-		for i := range phone.Header {
-			names = append(names, xlsxColName(i))
-		}
-		return names
-	}()
-	xlsxLastCol = xlsxColNames[len(xlsxColNames)-1]
-)
+// xlsxColNames are the result schema's columns' letters (A to M).
+var xlsxColNames = func() (names []string) {
+	for i := range phone.Header {
+		names = append(names, xlsxColName(i))
+	}
+	return names
+}()
 
 // xlsxWriter writes the workbook's SpreadsheetML itself, straight into a
 // streamed zip: each row is appended as XML text to a 1 MiB chunk, and full
@@ -68,14 +65,17 @@ var (
 // every sheet and so come last. (file(1) tells an Excel file by its third
 // entry being under xl/.)
 type xlsxWriter struct {
-	out    *bufio.Writer
-	zw     *zip.Writer
-	z      *parallelDeflate
-	sheet  *zip.FileHeader // the sheet being written; nil before the first row
-	cur    *deflateChunk   // the chunk being filled
-	rows   []int           // data rows of each sheet started
-	err    error           // first error, sticky
-	closed bool
+	header  []string  // the columns' names
+	widths  []float64 // and widths
+	lastCol string    // the last column's letters
+	out     *bufio.Writer
+	zw      *zip.Writer
+	z       *parallelDeflate
+	sheet   *zip.FileHeader // the sheet being written; nil before the first row
+	cur     *deflateChunk   // the chunk being filled
+	rows    []int           // data rows of each sheet started
+	err     error           // first error, sticky
+	closed  bool
 }
 
 // dosDate1980 is 1980-01-01, the earliest a zip entry's time can say. Every
@@ -83,7 +83,13 @@ type xlsxWriter struct {
 const dosDate1980 = 1<<5 | 1
 
 func newXLSXWriter(w io.Writer) (*xlsxWriter, error) {
-	x := &xlsxWriter{out: bufio.NewWriterSize(w, bufSize), z: newParallelDeflate()}
+	return newXLSXSheetWriter(w, phone.Header, xlsxColWidths[:])
+}
+
+// newXLSXSheetWriter writes a workbook whose sheets have these columns.
+func newXLSXSheetWriter(w io.Writer, header []string, widths []float64) (*xlsxWriter, error) {
+	x := &xlsxWriter{header: header, widths: widths, lastCol: xlsxColName(len(header) - 1),
+		out: bufio.NewWriterSize(w, bufSize), z: newParallelDeflate()}
 	x.zw = zip.NewWriter(x.out)
 	for _, part := range [...]struct{ name, body string }{
 		{"_rels/.rels", xlsxRootRels},
@@ -140,7 +146,7 @@ func (x *xlsxWriter) startSheet() error {
 	x.sheet = fh
 	x.z.start(w)
 	x.cur = x.z.chunk()
-	x.cur.in = appendSheetStart(x.cur.in, n == 1)
+	x.cur.in = appendSheetStart(x.cur.in, n == 1, x.header, x.widths)
 	return nil
 }
 
@@ -150,10 +156,10 @@ func (x *xlsxWriter) startSheet() error {
 func (x *xlsxWriter) endSheet() error {
 	last := strconv.Itoa(x.rows[len(x.rows)-1] + 1)
 	b := append(x.cur.in, `</sheetData><autoFilter ref="A1:`...)
-	b = append(b, xlsxLastCol...)
+	b = append(b, x.lastCol...)
 	b = append(b, last...)
 	b = append(b, `"/><ignoredErrors><ignoredError sqref="A1:`...)
-	b = append(b, xlsxLastCol...)
+	b = append(b, x.lastCol...)
 	b = append(b, last...)
 	b = append(b, `" numberStoredAsText="1"/></ignoredErrors></worksheet>`...)
 	x.cur.in = b
@@ -179,6 +185,25 @@ func (x *xlsxWriter) endSheet() error {
 }
 
 func (x *xlsxWriter) Write(r *phone.Result) error {
+	return x.writeRow(func(b []byte, row int) []byte {
+		prev := -1 // the column of the last cell written
+		b = appendCell(b, 0, row, &prev, r.Number)
+		b = appendCell(b, 1, row, &prev, r.PhoneCheck)
+		b = appendCell(b, 2, row, &prev, r.Input)
+		b = appendCellStart(b, 3, row, &prev, false)
+		b = strconv.AppendInt(b, int64(r.Line), 10)
+		b = append(b, xlsxCellEnd...)
+		for i, s := range [...]string{r.Reason, r.Type, r.CountryCode, r.Region,
+			r.International, r.National, r.Carrier, r.Location, r.TimeZones} {
+			b = appendCell(b, 4+i, row, &prev, s)
+		}
+		return b
+	})
+}
+
+// writeRow adds one row, its cells appended by cells (given the row's
+// number), starting a new sheet when one is full.
+func (x *xlsxWriter) writeRow(cells func(b []byte, row int) []byte) error {
 	if x.closed {
 		return errClosed
 	}
@@ -200,17 +225,7 @@ func (x *xlsxWriter) Write(r *phone.Result) error {
 	b := append(x.cur.in, `<row r="`...)
 	b = strconv.AppendInt(b, int64(row), 10)
 	b = append(b, `">`...)
-	prev := -1 // the column of the last cell written
-	b = appendCell(b, 0, row, &prev, r.Number)
-	b = appendCell(b, 1, row, &prev, r.PhoneCheck)
-	b = appendCell(b, 2, row, &prev, r.Input)
-	b = appendCellStart(b, 3, row, &prev, false)
-	b = strconv.AppendInt(b, int64(r.Line), 10)
-	b = append(b, xlsxCellEnd...)
-	for i, s := range [...]string{r.Reason, r.Type, r.CountryCode, r.Region,
-		r.International, r.National, r.Carrier, r.Location, r.TimeZones} {
-		b = appendCell(b, 4+i, row, &prev, s)
-	}
+	b = cells(b, row)
 	x.cur.in = append(b, `</row>`...)
 	if len(x.cur.in) >= deflateChunkSize {
 		c := x.cur
@@ -233,7 +248,7 @@ func appendCellStart(b []byte, col, row int, prev *int, preserve bool) []byte {
 	b = append(b, `<c`...)
 	if col != *prev+1 {
 		b = append(b, ` r="`...)
-		b = append(b, xlsxColNames[col]...)
+		b = appendColName(b, col)
 		b = strconv.AppendInt(b, int64(row), 10)
 		b = append(b, '"')
 	}
@@ -350,6 +365,15 @@ func isXMLEscape(s string) bool {
 	return true
 }
 
+// appendColName appends a column's letters, from the table for the result
+// schema's columns.
+func appendColName(b []byte, col int) []byte {
+	if col < len(xlsxColNames) {
+		return append(b, xlsxColNames[col]...)
+	}
+	return append(b, xlsxColName(col)...)
+}
+
 // xlsxColName is the letter name of a 0-based column: A, ..., Z, AA, ...
 func xlsxColName(col int) string {
 	name := ""
@@ -384,7 +408,7 @@ func (x *xlsxWriter) Close() error {
 		x.z.wait()
 		return x.fail(err)
 	}
-	err := x.writePart("xl/workbook.xml", xlsxWorkbook(x.rows))
+	err := x.writePart("xl/workbook.xml", xlsxWorkbook(x.rows, x.lastCol))
 	if err == nil {
 		err = x.writePart("xl/_rels/workbook.xml.rels", xlsxWorkbookRels(len(x.rows)))
 	}
@@ -450,7 +474,7 @@ const xlsxStyles = xmlHeader + `<styleSheet xmlns="` + nsMain + `">` +
 	`</styleSheet>`
 
 // appendSheetStart appends a sheet's XML up to and including the header row.
-func appendSheetStart(b []byte, first bool) []byte {
+func appendSheetStart(b []byte, first bool, header []string, widths []float64) []byte {
 	b = append(b, xmlHeader+`<worksheet xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheetViews><sheetView`...)
 	if first {
 		b = append(b, ` tabSelected="1"`...)
@@ -458,7 +482,7 @@ func appendSheetStart(b []byte, first bool) []byte {
 	b = append(b, ` workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>`+
 		`<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>`+
 		`<sheetFormatPr defaultRowHeight="15"/><cols>`...)
-	for i, w := range xlsxColWidths {
+	for i, w := range widths {
 		b = append(b, `<col min="`...)
 		b = strconv.AppendInt(b, int64(i+1), 10)
 		b = append(b, `" max="`...)
@@ -468,8 +492,15 @@ func appendSheetStart(b []byte, first bool) []byte {
 		b = append(b, `" customWidth="1"/>`...)
 	}
 	b = append(b, `</cols><sheetData><row r="1" s="1" customFormat="1">`...)
-	for _, name := range phone.Header {
-		b = append(b, `<c s="1" t="inlineStr"><is><t>`...)
+	for _, name := range header {
+		if len(name) > xlsxMaxCellChars {
+			name = truncateUTF16(name, xlsxMaxCellChars)
+		}
+		b = append(b, `<c s="1" t="inlineStr"><is><t`...)
+		if name != "" && (isXMLSpace(name[0]) || isXMLSpace(name[len(name)-1])) {
+			b = append(b, ` xml:space="preserve"`...)
+		}
+		b = append(b, '>')
 		b = appendXMLText(b, name)
 		b = append(b, xlsxCellEnd...)
 	}
@@ -478,7 +509,7 @@ func appendSheetStart(b []byte, first bool) []byte {
 
 // xlsxWorkbook lists the sheets, with the autofilter range of each as the
 // hidden name Excel keeps it under.
-func xlsxWorkbook(rows []int) []byte {
+func xlsxWorkbook(rows []int, lastCol string) []byte {
 	b := []byte(xmlHeader + `<workbook xmlns="` + nsMain + `" xmlns:r="` + nsRel + `">` +
 		`<bookViews><workbookView xWindow="0" yWindow="0" windowWidth="14805" windowHeight="8010"/></bookViews><sheets>`)
 	for i := range rows {
@@ -488,7 +519,7 @@ func xlsxWorkbook(rows []int) []byte {
 	b = append(b, `</sheets><definedNames>`...)
 	for i, n := range rows {
 		b = append(b, `<definedName name="_xlnm._FilterDatabase" localSheetId="`+strconv.Itoa(i)+`" hidden="1">'`+
-			xlsxSheetName(i+1)+`'!$A$1:$`+xlsxLastCol+`$`+strconv.Itoa(n+1)+`</definedName>`...)
+			xlsxSheetName(i+1)+`'!$A$1:$`+lastCol+`$`+strconv.Itoa(n+1)+`</definedName>`...)
 	}
 	return append(b, `</definedNames></workbook>`...)
 }

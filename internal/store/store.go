@@ -16,12 +16,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file://
 	_ "gocloud.dev/blob/memblob"  // mem://
 	_ "gocloud.dev/blob/s3blob"   // s3://
 	"gocloud.dev/gcerrors"
+
+	"github.com/phonecheck/phonecheck/internal/durable"
 )
 
 // ErrNotFound is returned (wrapped) for a key that does not exist.
@@ -103,17 +106,30 @@ type Writer struct {
 	cancel context.CancelFunc
 	key    string
 	done   bool
+	// file is a directory store's temp file, synced on Commit, and root
+	// the store's directory, up to which the new names are synced.
+	file *os.File
+	root string
 }
 
 // Create starts writing key.
 func (s *Store) Create(ctx context.Context, key string) (*Writer, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	w, err := s.b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType(key)})
+	sw := &Writer{cancel: cancel, key: key, root: s.dir}
+	opts := &blob.WriterOptions{ContentType: contentType(key)}
+	if s.dir != "" {
+		opts.BeforeWrite = func(as func(any) bool) error {
+			as(&sw.file)
+			return nil
+		}
+	}
+	w, err := s.b.NewWriter(ctx, key, opts)
 	if err != nil {
 		cancel()
 		return nil, s.fail("create", key, err)
 	}
-	return &Writer{w: w, cancel: cancel, key: key}, nil
+	sw.w = w
+	return sw, nil
 }
 
 func (w *Writer) Write(p []byte) (int, error) { return w.w.Write(p) }
@@ -128,10 +144,40 @@ func (w *Writer) Commit() error {
 	}
 	w.done = true
 	defer w.cancel()
+	if w.file != nil {
+		// A directory store renames its temp file into place on Close:
+		// its data reaches the disk first, and the new names after, so a
+		// committed object survives a power cut whole.
+		if err := w.file.Sync(); err != nil {
+			w.w.Close()
+			return fmt.Errorf("store: write %s: %w", w.key, err)
+		}
+	}
 	if err := w.w.Close(); err != nil {
 		return fmt.Errorf("store: write %s: %w", w.key, err)
 	}
+	if w.file != nil {
+		if err := syncUp(filepath.Dir(w.file.Name()), w.root); err != nil {
+			return fmt.Errorf("store: write %s: %w", w.key, err)
+		}
+	}
 	return nil
+}
+
+// syncUp syncs dir and every directory above it up to root: the object's
+// name, and those of the directories created for it.
+func syncUp(dir, root string) error {
+	root = filepath.Clean(root)
+	for {
+		if err := durable.SyncDir(dir); err != nil {
+			return err
+		}
+		up := filepath.Dir(dir)
+		if dir == root || up == dir || !strings.HasPrefix(dir, root) {
+			return nil
+		}
+		dir = up
+	}
 }
 
 // Abort discards what was written; it is a no-op after Commit.
@@ -245,6 +291,27 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// List calls fn with every key under prefix and its modification time, in
+// key order; fn's error stops the listing and is returned.
+func (s *Store) List(ctx context.Context, prefix string, fn func(key string, modTime time.Time) error) error {
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return s.fail("list", prefix, err)
+		}
+		if obj.IsDir {
+			continue
+		}
+		if err := fn(obj.Key, obj.ModTime); err != nil {
+			return err
+		}
+	}
+}
+
 // DeletePrefix removes every key under prefix (a "directory").
 func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
 	it := s.b.List(&blob.ListOptions{Prefix: prefix})
@@ -312,6 +379,8 @@ func contentType(key string) string {
 		return "application/json"
 	case ".zip":
 		return "application/zip"
+	case ".html":
+		return "text/html; charset=utf-8"
 	}
 	return "application/octet-stream"
 }

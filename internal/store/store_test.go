@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func stores(t *testing.T) map[string]*Store {
@@ -141,5 +142,60 @@ func TestBadLocations(t *testing.T) {
 	}
 	if got := s.Location("a/b.csv"); got != "mem://a/b.csv" {
 		t.Errorf("Location = %s", got)
+	}
+}
+
+func TestListNamesKeysUnderAPrefix(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, k := range []string{"ledger/a.json", "ledger/b.json", "ledgers/c.json", "work/x/ledger/d"} {
+				if err := s.WriteAll(ctx, k, []byte("{}")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			err := s.List(ctx, "ledger/", func(k string, mod time.Time) error {
+				if time.Since(mod) > time.Hour {
+					t.Errorf("%s: modification time %s", k, mod)
+				}
+				got = append(got, k)
+				return nil
+			})
+			if err != nil || strings.Join(got, " ") != "ledger/a.json ledger/b.json" {
+				t.Errorf("List(ledger/) = %v, %v", got, err)
+			}
+			stop := errors.New("stop")
+			if err := s.List(ctx, "", func(string, time.Time) error { return stop }); !errors.Is(err, stop) {
+				t.Errorf("fn's error: %v", err)
+			}
+		})
+	}
+}
+
+// A directory store's writer holds its temp file, which Commit syncs
+// before the rename, and the new names up to the store's root after it.
+func TestDirectoryCommitSyncs(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Create(context.Background(), "work/abc/local.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.file == nil || filepath.Dir(w.file.Name()) != filepath.Join(dir, "work", "abc") {
+		t.Fatalf("the writer has no temp file beside its key to sync: %v", w.file)
+	}
+	if _, err := w.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "work", "abc", "local.csv")); err != nil || string(b) != "x" {
+		t.Fatalf("committed %q, %v", b, err)
 	}
 }

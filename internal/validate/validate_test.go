@@ -83,9 +83,51 @@ func TestReadErrors(t *testing.T) {
 	if _, err := Run(context.Background(), r, &collect{}, Options{}); err == nil || !strings.Contains(err.Error(), "device gone") {
 		t.Fatalf("err = %v", err)
 	}
-	long := "+41446681800\n" + strings.Repeat("1", 2000) + "\n"
-	if _, err := Run(context.Background(), strings.NewReader(long), &collect{}, Options{MaxLineLength: 1000}); !errors.Is(err, lines.ErrTooLong) {
-		t.Fatalf("err = %v, want ErrTooLong", err)
+}
+
+// TestLongLineInsideALargeFile: a 100,000-line file with a line of 10 MB in
+// the middle gives one more row than the file without it: a TOO_LONG row
+// for that line, its Input the line's first lines.CutLength bytes marked as
+// cut, and every other row exactly as without it (the line numbers after it
+// one higher).
+func TestLongLineInsideALargeFile(t *testing.T) {
+	var b strings.Builder
+	corpus.New(7).Write(&b, 100_000)
+	plain := strings.SplitAfter(b.String(), "\n")
+	plain = plain[:len(plain)-1] // SplitAfter's empty tail
+	const at = 50_000            // 0-based: line 50,001 is the long one
+	long := strings.Repeat("0791234567", 1<<20)
+	input := strings.Join(plain[:at], "") + long + "\n" + strings.Join(plain[at:], "")
+
+	var without, with collect
+	if _, err := Run(context.Background(), strings.NewReader(b.String()), &without, Options{Region: "CH"}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), strings.NewReader(input), &with, Options{Region: "CH"})
+	if err != nil {
+		t.Fatalf("a long line failed the file: %v", err)
+	}
+	if len(with.rows) != len(without.rows)+1 || sum.Lines != 100_001 {
+		t.Fatalf("%d rows, %d lines; want %d rows, 100001 lines", len(with.rows), sum.Lines, len(without.rows)+1)
+	}
+	k := 0 // index of the long line's row
+	for k < len(with.rows) && with.rows[k].Line <= at {
+		k++
+	}
+	cut := with.rows[k]
+	want := long[:lines.CutLength] + "…[cut: 10485760 bytes]"
+	if cut.Line != at+1 || cut.Reason != phone.ReasonTooLong || cut.PhoneCheck != phone.Invalid || cut.Input != want || cut.CountryCode != "" {
+		t.Fatalf("the long line's row: line %d, %s, %s, Input %d bytes %q…", cut.Line, cut.PhoneCheck, cut.Reason, len(cut.Input), cut.Input[max(0, len(cut.Input)-40):])
+	}
+	for i, r := range without.rows {
+		got := with.rows[i]
+		if i >= k {
+			got = with.rows[i+1]
+			got.Line--
+		}
+		if got != r {
+			t.Fatalf("row %d differs from the file without the long line:\n%+v\n%+v", i, got, r)
+		}
 	}
 }
 
@@ -135,5 +177,69 @@ func TestProgressIsReported(t *testing.T) {
 	})
 	if err != nil || calls == 0 {
 		t.Fatalf("err %v, %d progress calls", err, calls)
+	}
+}
+
+// lineEncoder encodes a row as its Number and Line; Write does the same, so
+// that both paths give one text.
+type lineEncoder struct {
+	out      strings.Builder
+	failAt   int
+	written  int
+	viaWrite bool
+}
+
+func (e *lineEncoder) AppendRow(dst []byte, r *phone.Result) []byte {
+	return fmt.Appendf(dst, "%d %s %s\n", r.Line, r.Number, r.Reason)
+}
+
+func (e *lineEncoder) WriteEncoded(b []byte) error {
+	if e.written++; e.failAt > 0 && e.written >= e.failAt {
+		return errors.New("disk full")
+	}
+	e.out.Write(b)
+	return nil
+}
+
+func (e *lineEncoder) Write(r *phone.Result) error {
+	e.viaWrite = true
+	e.out.Write(e.AppendRow(nil, r))
+	return nil
+}
+
+// TestEncoderGivesWhatWriteGives: with an Encoder the workers encode, the
+// bytes and the summary are those of the rows written one by one, and a
+// write error stops the run.
+func TestEncoderGivesWhatWriteGives(t *testing.T) {
+	var b strings.Builder
+	corpus.New(5).Write(&b, 20_000)
+	input := b.String()
+	var plain lineEncoder
+	wantSum, err := Run(context.Background(), strings.NewReader(input), &plain, Options{Region: "CH", BatchLines: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc lineEncoder
+	var rows collect
+	sum, err := Run(context.Background(), strings.NewReader(input), &rows, Options{Region: "CH", BatchLines: 100, Workers: 3, Encoder: &enc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.viaWrite || enc.out.String() != plain.out.String() {
+		t.Fatal("encoded output differs from written output")
+	}
+	if int64(len(rows.rows)) != sum.Rows {
+		t.Fatalf("the RowWriter beside the Encoder got %d rows of %d", len(rows.rows), sum.Rows)
+	}
+	if _, err := Run(context.Background(), strings.NewReader(input), nil, Options{Region: "CH", Encoder: &lineEncoder{}}); err != nil {
+		t.Fatalf("no RowWriter: %v", err)
+	}
+	sum.Elapsed, wantSum.Elapsed = 0, 0
+	if fmt.Sprint(sum) != fmt.Sprint(wantSum) {
+		t.Errorf("summary %+v, want %+v", sum, wantSum)
+	}
+	failing := lineEncoder{failAt: 5}
+	if _, err := Run(context.Background(), strings.NewReader(input), nil, Options{Region: "CH", BatchLines: 100, Encoder: &failing}); err == nil || err.Error() != "disk full" {
+		t.Fatalf("err = %v, want disk full", err)
 	}
 }
