@@ -11,21 +11,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/phonecheck/phonecheck/ekycpro"
 	"github.com/phonecheck/phonecheck/internal/store"
+	"github.com/phonecheck/phonecheck/taskapi"
 )
+
+// Payloads of the activities, each beside its activity, carry store keys,
+// paths, hashes, ids and counts, never numbers. Keys name objects in
+// Activities.Store.
 
 // Application error types the workflow's retry policies name.
 const (
-	ErrBadInput     = "BadInput"     // the input file cannot be processed: empty, binary, over-long lines
+	ErrBadInput     = "BadInput"     // the input file cannot be processed: empty, binary, not text
 	ErrBadRequest   = "BadRequest"   // the service refused the request (400)
 	ErrUnauthorized = "Unauthorized" // the API key is missing or wrong
 	ErrBadResult    = "BadResult"    // the result zip is broken or not what the contract says
@@ -33,8 +39,8 @@ const (
 
 // TaskAPI is the part of the v1 task API client the activities use.
 type TaskAPI interface {
-	CreateTask(ctx context.Context, filename string, r io.Reader) (*ekycpro.Task, error)
-	GetTask(ctx context.Context, taskID string) (*ekycpro.Task, error)
+	CreateTask(ctx context.Context, filename string, r io.Reader) (*taskapi.Task, error)
+	GetTask(ctx context.Context, taskID string) (*taskapi.Task, error)
 	DownloadResult(ctx context.Context, resultURL, dst string, maxBytes int64) (int64, error)
 }
 
@@ -52,19 +58,65 @@ type Activities struct {
 	Scratch string
 	// MaxResultBytes bounds the result zip's download (default 2 GiB).
 	MaxResultBytes int64
+	// IdempotentAPI says the service answers a repeated Idempotency-Key
+	// with the first task, uncharged (phonecheck serve does): an upload
+	// whose answer was lost is then sent again; otherwise it fails as
+	// ambiguous rather than risk a second charge.
+	IdempotentAPI bool
+	// RetryBudget bounds the billed calls in a row that give no usable
+	// answer (an unreadable 200, exported without a result link, a
+	// refused link, an unknown task) before the file fails (0: 5).
+	RetryBudget int
+	// RecordRetention is how long finished records are taken as the
+	// result of the same file dropped again (0: DefaultRecordRetention).
+	RecordRetention time.Duration
+	// MaxUnanswered is the share of uploaded numbers a result may leave
+	// unanswered before the file fails (0: every one must be answered).
+	MaxUnanswered float64
+	// NotifySecret signs notices (Notify); it is worker configuration,
+	// never in a workflow's input or history. Empty: notices go unsigned.
+	NotifySecret []byte
+	// NotifyClient sends notices (nil: http.DefaultClient).
+	NotifyClient *http.Client
 
 	outputs sync.Map // output location -> *store.Store
 }
 
-// InputKey is where a starter puts a file's content in the store.
-func InputKey(sha256Hex string) string { return "inputs/" + sha256Hex }
+// InputKey is where a starter puts a file's content in the store: by the
+// file's key (its content and options), or by its sha256 in runs started
+// before options were part of a file's identity.
+func InputKey(fileKey string) string { return "inputs/" + fileKey }
 
-// workKey names one of a file's work files in the store.
-func workKey(sha, name string) (string, error) {
-	if b, err := hex.DecodeString(sha); err != nil || len(b) != sha256.Size {
-		return "", temporal.NewNonRetryableApplicationError("bad file hash "+sha, ErrBadInput, nil)
+// workKey names one of a file's work files in the store, below
+// work/<file key>/ (work/<sha256>/ in runs started before file keys).
+func workKey(file, name string) (string, error) {
+	if !validFileKey(file) {
+		return "", temporal.NewNonRetryableApplicationError("bad file key "+file, ErrBadInput, nil)
 	}
-	return "work/" + sha + "/" + name, nil
+	return "work/" + file + "/" + name, nil
+}
+
+// validFileKey accepts a sha256 in hex, alone or with the options digest
+// that workflows.FileKey appends ("-" and 12 hex digits).
+func validFileKey(k string) bool {
+	sha, opts, hasOpts := strings.Cut(k, "-")
+	if b, err := hex.DecodeString(sha); err != nil || len(b) != sha256.Size {
+		return false
+	}
+	if !hasOpts {
+		return true
+	}
+	b, err := hex.DecodeString(opts)
+	return err == nil && len(b) == 6 && strings.ToLower(opts) == opts
+}
+
+// workOf is the name of a file's work directory: its key, or its sha256
+// for runs started before file keys.
+func workOf(fileKey, sha string) string {
+	if fileKey != "" {
+		return fileKey
+	}
+	return sha
 }
 
 // scratchDir is this worker's local directory for one file.
@@ -119,15 +171,45 @@ func apiError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ekycpro.ErrUnauthorized):
+	case errors.Is(err, taskapi.ErrUnauthorized):
 		return temporal.NewNonRetryableApplicationError(err.Error()+" (check the API key the worker was started with)", ErrUnauthorized, nil)
-	case errors.Is(err, ekycpro.ErrBadRequest), errors.Is(err, ekycpro.ErrConfig), errors.Is(err, ekycpro.ErrTaskFailed):
+	case errors.Is(err, taskapi.ErrBadRequest), errors.Is(err, taskapi.ErrConfig), errors.Is(err, taskapi.ErrTaskFailed):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrBadRequest, nil)
-	case errors.Is(err, ekycpro.ErrRateLimited):
+	case errors.Is(err, taskapi.ErrRateLimited):
 		return temporal.NewApplicationErrorWithOptions(err.Error(), "RateLimited", temporal.ApplicationErrorOptions{
-			NextRetryDelay: max(ekycpro.RetryAfter(err), time.Second),
+			NextRetryDelay: max(taskapi.RetryAfter(err), time.Second),
 		})
 	}
+	return err
+}
+
+// keepAlive runs call and heartbeats every third of the activity's
+// heartbeat timeout while it runs, with details(): a long call that is
+// alive (its own progress timeout ends it when it stalls) is never taken
+// for a lost worker. Local activities do not heartbeat.
+func keepAlive(ctx context.Context, details func() any, call func() error) error {
+	every := activity.GetInfo(ctx).HeartbeatTimeout / 3
+	if every <= 0 {
+		return call()
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, details())
+			}
+		}
+	}()
+	err := call()
+	close(done)
+	<-stopped
 	return err
 }
 
@@ -145,40 +227,15 @@ func (h *heartbeatEvery) beat(details ...any) {
 	}
 }
 
-// writeFileAtomic writes data to a temp file beside path, syncs it and
-// renames it over path, so path is either absent, old or complete.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // PutInput puts a file's content into the store under InputKey, where any
-// worker's Prepare reads it. A starter calls it before starting the
-// workflow; content already there (same hash) is not copied again.
-func PutInput(ctx context.Context, s *store.Store, sha256Hex, path string) (string, error) {
-	key := InputKey(sha256Hex)
+// worker's Prepare reads it, and reports whether it copied it. A starter
+// calls it before starting the workflow; content already there is not
+// copied again.
+func PutInput(ctx context.Context, s *store.Store, fileKey, path string) (key string, copied bool, err error) {
+	key = InputKey(fileKey)
 	if ok, err := s.Exists(ctx, key); err != nil || ok {
-		return key, err
+		return key, false, err
 	}
-	_, err := s.Put(ctx, key, path)
-	return key, err
+	_, err = s.Put(ctx, key, path)
+	return key, err == nil, StoreFullError(err, s)
 }

@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/phonecheck/phonecheck/ekycpro"
 	"github.com/phonecheck/phonecheck/internal/store"
+	"github.com/phonecheck/phonecheck/taskapi"
 )
 
 // fakeAPI counts the billed calls.
@@ -26,17 +26,17 @@ type fakeAPI struct {
 	fail    error
 }
 
-func (f *fakeAPI) CreateTask(_ context.Context, _ string, r io.Reader) (*ekycpro.Task, error) {
+func (f *fakeAPI) CreateTask(_ context.Context, _ string, r io.Reader) (*taskapi.Task, error) {
 	if f.fail != nil {
 		return nil, f.fail
 	}
 	b, _ := io.ReadAll(r)
 	f.uploads = append(f.uploads, string(b))
 	f.creates.Add(1)
-	return &ekycpro.Task{ID: "task-1", Status: ekycpro.StatusPending, Total: int64(strings.Count(string(b), "\n"))}, nil
+	return &taskapi.Task{ID: "task-1", Status: taskapi.StatusPending, Total: int64(strings.Count(string(b), "\n"))}, nil
 }
 
-func (f *fakeAPI) GetTask(context.Context, string) (*ekycpro.Task, error) {
+func (f *fakeAPI) GetTask(context.Context, string) (*taskapi.Task, error) {
 	return nil, errors.New("unused")
 }
 func (f *fakeAPI) DownloadResult(context.Context, string, string, int64) (int64, error) {
@@ -95,7 +95,7 @@ func TestPrepareFoldsAndSetsAside(t *testing.T) {
 
 func mustPut(t *testing.T, a *Activities, sum, path string) string {
 	t.Helper()
-	key, err := PutInput(context.Background(), a.Store, sum, path)
+	key, _, err := PutInput(context.Background(), a.Store, sum, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +104,9 @@ func mustPut(t *testing.T, a *Activities, sum, path string) string {
 
 func TestPrepareRefusesBadInput(t *testing.T) {
 	for name, content := range map[string]string{
-		"empty":    "",
-		"blank":    "\n \n\t\n",
-		"binary":   "+41446681800\n\x00\x01\x02",
-		"too long": "+41446681800\n" + strings.Repeat("1", 70<<10) + "\n",
+		"empty":  "",
+		"blank":  "\n \n\t\n",
+		"binary": "+41446681800\n\x00\x01\x02",
 	} {
 		t.Run(name, func(t *testing.T) {
 			path, sum := writeInput(t, content)
@@ -129,6 +128,28 @@ func TestPrepareRefusesBadInput(t *testing.T) {
 	_, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: strings.Repeat("0", 64)})
 	if err == nil || !strings.Contains(err.Error(), "changed after it was claimed") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPrepareTakesAnOverLongLine: a line over the reader's bound is one
+// set-aside TOO_LONG row, not a failed file; it is not uploaded.
+func TestPrepareTakesAnOverLongLine(t *testing.T) {
+	path, sum := writeInput(t, "+41446681800\n"+strings.Repeat("1", 70<<10)+"\n+41791234567\n")
+	a := newActivities(t, nil)
+	e := env()
+	e.RegisterActivity(a)
+	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Key: mustPut(t, a, sum, path), Path: path, SHA256: sum, Region: "CH"})
+	if err != nil {
+		t.Fatalf("an over-long line failed the file: %v", err)
+	}
+	var res PrepareResult
+	v.Get(&res)
+	if res.Lines != 3 || res.Rows != 3 || res.Uploaded != 2 || res.SetAside != 1 {
+		t.Fatalf("%+v", res)
+	}
+	local, _ := a.Store.ReadAll(context.Background(), res.LocalKey)
+	if !strings.Contains(string(local), "…[cut: 71680 bytes]") || !strings.Contains(string(local), ",TOO_LONG,") {
+		t.Errorf("local rows hold no cut TOO_LONG row:\n%.300s", local)
 	}
 }
 
@@ -164,8 +185,8 @@ func TestUploadErrorsAreClassified(t *testing.T) {
 		typ          string
 		nonRetryable bool
 	}{
-		{&ekycpro.APIError{StatusCode: 401, Endpoint: "tasks"}, ErrUnauthorized, true},
-		{&ekycpro.APIError{StatusCode: 400, Endpoint: "tasks"}, ErrBadRequest, true},
+		{&taskapi.APIError{StatusCode: 401, Endpoint: "tasks"}, ErrUnauthorized, true},
+		{&taskapi.APIError{StatusCode: 400, Endpoint: "tasks"}, ErrBadRequest, true},
 	} {
 		a := newActivities(t, &fakeAPI{fail: wrapKind(tc.err)})
 		e := env()
@@ -180,13 +201,13 @@ func TestUploadErrorsAreClassified(t *testing.T) {
 
 // wrapKind gives an APIError the kind the client would attach.
 func wrapKind(e error) error {
-	var api *ekycpro.APIError
+	var api *taskapi.APIError
 	errors.As(e, &api)
 	switch api.StatusCode {
 	case 401:
-		return errors.Join(e, ekycpro.ErrUnauthorized)
+		return errors.Join(e, taskapi.ErrUnauthorized)
 	default:
-		return errors.Join(e, ekycpro.ErrBadRequest)
+		return errors.Join(e, taskapi.ErrBadRequest)
 	}
 }
 

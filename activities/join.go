@@ -2,40 +2,70 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/phone"
 	"github.com/phonecheck/phonecheck/results"
+	"github.com/phonecheck/phonecheck/taskapi/resultzip"
 )
+
+type JoinInput struct {
+	SHA256   string `json:"sha256"`
+	LocalKey string `json:"local_key"`
+	ZipKey   string `json:"zip_key"` // "" when nothing was uploaded
+	TaskID   string `json:"task_id"`
+	Region   string `json:"region,omitempty"`   // the default region, to read national forms in the result
+	Uploaded int    `json:"uploaded,omitempty"` // distinct numbers uploaded (PrepareResult.Uploaded)
+	FileKey  string `json:"file_key,omitempty"` // names the work files (workflows.FileKey); "" for sha256
+}
+
+type JoinResult struct {
+	RowsKey         string         `json:"rows_key"` // joined rows, CSV in the result schema
+	Rows            int            `json:"rows"`
+	Valid           int            `json:"valid"`
+	Invalid         int            `json:"invalid"`
+	MissingVerdicts int            `json:"missing_verdicts"` // rows whose number the result does not answer
+	Unanswered      int            `json:"unanswered"`       // distinct uploaded numbers the result does not answer
+	Conflicting     int            `json:"conflicting"`      // distinct numbers it answers with different verdicts
+	ByReason        map[string]int `json:"by_reason"`
+	ByType          map[string]int `json:"by_type"`
+	ByRegion        map[string]int `json:"by_region"`
+	ByPhoneCheck    map[string]int `json:"by_phone_check"`
+}
 
 // Join gives every input line its row back: Line, Input and the engine's
 // columns from local.csv, Number and phoneCheck from the remote verdict for
 // the numbers that were uploaded; set-aside lines keep the engine's answer.
-func (a *Activities) Join(ctx context.Context, in JoinInput) (JoinResult, error) {
-	rowsKey, err := workKey(in.SHA256, "joined.csv")
+// The result's numbers are matched in whatever form the service wrote them
+// (see remoteKeys). An uploaded number it does not answer is marked
+// phone.Unanswered, one it answers with two verdicts phone.Conflicting,
+// never given the engine's verdict instead; when more than MaxUnanswered
+// of the uploaded numbers go unanswered the file fails.
+func (a *Activities) Join(ctx context.Context, in JoinInput) (_ JoinResult, err error) {
+	defer func() { err = a.workDiskError(err) }()
+	work := workOf(in.FileKey, in.SHA256)
+	rowsKey, err := workKey(work, "joined.csv")
 	if err != nil {
 		return JoinResult{}, err
 	}
-	var verdicts *verdictSet
+	var verdicts *remoteVerdicts
 	if in.ZipKey != "" {
 		zipPath, err := a.localZip(ctx, in)
 		if err != nil {
 			return JoinResult{}, err
 		}
-		if verdicts, err = readVerdicts(zipPath, in.TaskID); err != nil {
+		if verdicts, err = readVerdicts(zipPath, in.TaskID, in.Region); err != nil {
 			return JoinResult{}, err
 		}
 	}
+	unanswered, conflicting := newVerdictSet(), newVerdictSet() // distinct numbers
 	res := JoinResult{RowsKey: rowsKey,
 		ByReason: map[string]int{}, ByType: map[string]int{}, ByRegion: map[string]int{}, ByPhoneCheck: map[string]int{}}
 	local, err := a.Store.Open(ctx, in.LocalKey)
@@ -48,58 +78,159 @@ func (a *Activities) Join(ctx context.Context, in JoinInput) (JoinResult, error)
 		return JoinResult{}, err
 	}
 	defer sw.Abort()
+	layout, err := a.tableLayout(ctx, in.LocalKey)
+	if err != nil {
+		return JoinResult{}, err
+	}
+	if layout != nil {
+		if err := joinTable(ctx, local, sw, in.LocalKey, layout, verdicts, &res, unanswered, conflicting); err != nil {
+			return JoinResult{}, err
+		}
+		return a.joined(ctx, in, work, sw, nil, res, unanswered, conflicting)
+	}
 	out, err := results.NewWriter(results.CSV, sw)
 	if err != nil {
 		return JoinResult{}, err
 	}
+	// The rows are parsed, joined, counted and encoded on every core, and
+	// written in order.
+	enc := results.EncoderOf(out)
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-	err = readRows(local, in.LocalKey, func(r *phone.Result) error {
-		if r.CountryCode != "" && in.ZipKey != "" {
-			if v, ok := verdicts.get(r.Number); ok {
-				r.PhoneCheck = v
-			} else {
-				res.MissingVerdicts++
-			}
+	err = results.ReadParallel(ctx, local, in.LocalKey, func(rows []phone.Result, b *joinBatch) error {
+		b.reset()
+		for i := range rows {
+			r := &rows[i]
+			b.join(r, verdicts)
+			b.res.count(r)
+			b.out = enc.AppendRow(b.out, r)
 		}
-		res.Rows++
-		if r.PhoneCheck == phone.Valid {
-			res.Valid++
-		} else {
-			res.Invalid++
+		return nil
+	}, func(rows []phone.Result, b *joinBatch) error {
+		if err := enc.WriteEncoded(b.out); err != nil {
+			return err
 		}
-		res.ByPhoneCheck[r.PhoneCheck]++
-		res.ByReason[r.Reason]++
-		if r.Type != "" {
-			res.ByType[r.Type]++
+		for _, n := range b.unanswered {
+			unanswered.put(n, "")
 		}
-		if r.Region != "" {
-			res.ByRegion[r.Region]++
+		for _, n := range b.conflicting {
+			conflicting.put(n, "")
 		}
+		res.merge(&b.res)
 		hb.beat(res.Rows)
-		return out.Write(r)
+		return nil
 	})
 	if err != nil {
 		return JoinResult{}, err
 	}
-	if err := out.Close(); err != nil {
-		return JoinResult{}, err
+	return a.joined(ctx, in, work, sw, out, res, unanswered, conflicting)
+}
+
+// joined checks how much of the upload the result answered and commits the
+// joined rows (out, when not nil, is closed first).
+func (a *Activities) joined(ctx context.Context, in JoinInput, work string, sw *store.Writer, out results.Writer, res JoinResult, unanswered, conflicting *verdictSet) (JoinResult, error) {
+	res.Unanswered, res.Conflicting = unanswered.len(), conflicting.len()
+	if res.Unanswered+res.Conflicting > 0 {
+		// Counts only: the numbers themselves never enter a log.
+		activity.GetLogger(ctx).Warn("the result does not answer every uploaded number", "task_id", in.TaskID,
+			"uploaded", in.Uploaded, "unanswered", res.Unanswered, "conflicting", res.Conflicting, "rows_marked", res.MissingVerdicts)
+	}
+	if in.Uploaded > 0 && float64(res.Unanswered) > a.MaxUnanswered*float64(in.Uploaded) {
+		return JoinResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"the result of task %s answers %d of %d uploaded numbers (%d unanswered, more than the %g%% allowed): check the task with the service, or allow more with --api-max-unanswered",
+			in.TaskID, in.Uploaded-res.Unanswered, in.Uploaded, res.Unanswered, a.MaxUnanswered*100), ErrBadResult, nil)
+	}
+	if out != nil {
+		if err := out.Close(); err != nil {
+			return JoinResult{}, err
+		}
 	}
 	if err := sw.Commit(); err != nil {
 		return JoinResult{}, err
 	}
 	if in.ZipKey != "" { // the zip is in the store; this worker's copy is done with
-		if dir, err := a.scratchDir(in.SHA256); err == nil {
+		if dir, err := a.scratchDir(work); err == nil {
 			os.RemoveAll(dir)
 		}
 	}
 	return res, nil
 }
 
+// joinBatch is what Join's workers make of a batch of rows: the joined
+// rows encoded, their counts, and the numbers the result does not answer
+// or answers twice.
+type joinBatch struct {
+	out                     []byte
+	res                     JoinResult
+	unanswered, conflicting []string
+}
+
+// join gives r the remote verdict on its number, when it was uploaded
+// (verdicts nil: nothing was).
+func (b *joinBatch) join(r *phone.Result, verdicts *remoteVerdicts) {
+	if r.CountryCode == "" || verdicts == nil {
+		return
+	}
+	switch v, ok, conflict := verdicts.get(r.Number); {
+	case !ok:
+		r.PhoneCheck = phone.Unanswered
+		b.res.MissingVerdicts++
+		b.unanswered = append(b.unanswered, r.Number)
+	case conflict:
+		r.PhoneCheck = phone.Conflicting
+		b.conflicting = append(b.conflicting, r.Number)
+	default:
+		r.PhoneCheck = v
+	}
+}
+
+func (b *joinBatch) reset() {
+	b.out, b.unanswered, b.conflicting = b.out[:0], b.unanswered[:0], b.conflicting[:0]
+	if b.res.ByReason == nil {
+		b.res.ByReason, b.res.ByType, b.res.ByRegion, b.res.ByPhoneCheck = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	}
+	b.res.Rows, b.res.Valid, b.res.Invalid, b.res.MissingVerdicts = 0, 0, 0, 0
+	clear(b.res.ByReason)
+	clear(b.res.ByType)
+	clear(b.res.ByRegion)
+	clear(b.res.ByPhoneCheck)
+}
+
+// count adds a joined row to the counts.
+func (res *JoinResult) count(r *phone.Result) {
+	res.Rows++
+	if r.PhoneCheck == phone.Valid {
+		res.Valid++
+	} else {
+		res.Invalid++
+	}
+	res.ByPhoneCheck[r.PhoneCheck]++
+	res.ByReason[r.Reason]++
+	if r.Type != "" {
+		res.ByType[r.Type]++
+	}
+	if r.Region != "" {
+		res.ByRegion[r.Region]++
+	}
+}
+
+// merge adds a batch's counts.
+func (res *JoinResult) merge(b *JoinResult) {
+	res.Rows += b.Rows
+	res.Valid += b.Valid
+	res.Invalid += b.Invalid
+	res.MissingVerdicts += b.MissingVerdicts
+	for _, m := range [...][2]map[string]int{{res.ByReason, b.ByReason}, {res.ByType, b.ByType}, {res.ByRegion, b.ByRegion}, {res.ByPhoneCheck, b.ByPhoneCheck}} {
+		for k, n := range m[1] {
+			m[0][k] += n
+		}
+	}
+}
+
 // localZip is the result zip as a local file (a zip needs random access):
 // the one Download left in this worker's scratch directory, or a copy
 // fetched from the store when another worker downloaded it.
 func (a *Activities) localZip(ctx context.Context, in JoinInput) (string, error) {
-	dir, err := a.scratchDir(in.SHA256)
+	dir, err := a.scratchDir(workOf(in.FileKey, in.SHA256))
 	if err != nil {
 		return "", err
 	}
@@ -115,229 +246,18 @@ func (a *Activities) localZip(ctx context.Context, in JoinInput) (string, error)
 }
 
 // readVerdicts maps E.164 number to the remote phoneCheck verdict.
-func readVerdicts(zipPath, taskID string) (*verdictSet, error) {
-	t, err := results.OpenZip(zipPath, results.ZipOptions{TaskID: taskID})
+func readVerdicts(zipPath, taskID, region string) (*remoteVerdicts, error) {
+	t, err := resultzip.OpenZip(zipPath, resultzip.ZipOptions{TaskID: taskID})
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("result of task %s: %v", taskID, err), ErrBadResult, nil)
 	}
 	defer t.Close()
-	verdicts := newVerdictSet()
+	verdicts := newRemoteVerdicts()
 	for row, err := range t.All() {
 		if err != nil {
 			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("result of task %s: %v", taskID, err), ErrBadResult, nil)
 		}
-		verdicts.put(row.Number, row.PhoneCheck)
+		verdicts.put(row.Number, row.PhoneCheck, region)
 	}
 	return verdicts, nil
-}
-
-// verdictSet maps numbers to verdicts (or, in Prepare, to nothing: a set)
-// compactly: a million numbers held as strings in a map[string]string take
-// about 100 MB, as integer keys with a verdict index about a third of that.
-type verdictSet struct {
-	names   []string          // the distinct verdicts
-	index   map[string]uint32 // verdict -> position in names
-	numbers map[uint64]uint32 // "+digits" as 1digits (the 1 keeps leading zeros)
-	other   map[string]uint32 // whatever else the service answered with
-}
-
-func newVerdictSet() *verdictSet {
-	return &verdictSet{index: map[string]uint32{}, numbers: map[uint64]uint32{}, other: map[string]uint32{}}
-}
-
-// numberKey packs "+" and up to 18 digits into an integer.
-func numberKey(number string) (uint64, bool) {
-	if len(number) < 2 || len(number) > 19 || number[0] != '+' {
-		return 0, false
-	}
-	k := uint64(1)
-	for i := 1; i < len(number); i++ {
-		c := number[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		k = k*10 + uint64(c-'0')
-	}
-	return k, true
-}
-
-func (v *verdictSet) put(number, verdict string) {
-	i, ok := v.index[verdict]
-	if !ok {
-		i = uint32(len(v.names))
-		v.index[verdict] = i
-		v.names = append(v.names, verdict)
-	}
-	if k, ok := numberKey(number); ok {
-		v.numbers[k] = i
-	} else {
-		v.other[number] = i
-	}
-}
-
-func (v *verdictSet) get(number string) (string, bool) {
-	if v == nil {
-		return "", false
-	}
-	var i uint32
-	var ok bool
-	if k, isNum := numberKey(number); isNum {
-		i, ok = v.numbers[k]
-	} else {
-		i, ok = v.other[number]
-	}
-	if !ok {
-		return "", false
-	}
-	return v.names[i], true
-}
-
-// readRows streams a CSV in the result schema (as written by results);
-// name is for messages.
-func readRows(f io.Reader, name string, fn func(*phone.Result) error) error {
-	rr, err := results.NewRowReader(f, name)
-	if err != nil {
-		return err
-	}
-	var r phone.Result
-	for {
-		err := rr.Read(&r)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-}
-
-// Export writes one output format of the joined rows into the file's
-// directory in the output store, atomically.
-func (a *Activities) Export(ctx context.Context, in ExportInput) (ExportResult, error) {
-	format, err := results.ParseFormat(in.Format)
-	if err != nil {
-		return ExportResult{}, badInput("%v", err)
-	}
-	dst, err := a.output(ctx, in.Output)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	key := in.Dir + "/results." + string(format)
-	dst.RemoveTemps(key) // a killed attempt's partial file
-	rows, err := a.Store.Open(ctx, in.RowsKey)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	defer rows.Close()
-	sw, err := dst.Create(ctx, key)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	defer sw.Abort()
-	var n int64
-	if format == results.CSV { // the joined rows are that CSV already, byte for byte
-		if n, err = io.Copy(sw, rows); err != nil {
-			return ExportResult{}, err
-		}
-	} else {
-		out, err := results.NewWriter(format, sw)
-		if err != nil {
-			return ExportResult{}, err
-		}
-		hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-		rowsDone := 0
-		if err := readRows(rows, in.RowsKey, func(r *phone.Result) error {
-			rowsDone++
-			hb.beat(rowsDone)
-			return out.Write(r)
-		}); err != nil {
-			return ExportResult{}, err
-		}
-		if err := out.Close(); err != nil {
-			return ExportResult{}, err
-		}
-	}
-	if err := sw.Commit(); err != nil {
-		return ExportResult{}, err
-	}
-	if n == 0 {
-		if n, err = dst.Size(ctx, key); err != nil {
-			return ExportResult{}, err
-		}
-	}
-	return ExportResult{Path: dst.Location(key), Bytes: n}, nil
-}
-
-// WriteSummary writes summary.json into the file's output directory.
-func (a *Activities) WriteSummary(ctx context.Context, in SummaryInput) (string, error) {
-	dst, err := a.output(ctx, in.Output)
-	if err != nil {
-		return "", err
-	}
-	b, err := json.MarshalIndent(in.Summary, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	key := in.Dir + "/summary.json"
-	dst.RemoveTemps(key)
-	return dst.Location(key), dst.WriteAll(ctx, key, append(b, '\n'))
-}
-
-// Archive moves the input to done/ or failed/ (with a .reason file), and
-// removes the file's work directory after success.
-func (a *Activities) Archive(ctx context.Context, in ArchiveInput) (string, error) {
-	dst, err := archiveFile(in)
-	if err == nil && in.Clean {
-		a.clean(ctx, in.SHA256)
-	}
-	return dst, err
-}
-
-func archiveFile(in ArchiveInput) (string, error) {
-	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
-		return "", err
-	}
-	dst := filepath.Join(in.Dir, filepath.Base(in.Path))
-	if _, err := os.Stat(in.Path); errors.Is(err, os.ErrNotExist) {
-		if _, err := os.Stat(dst); err == nil {
-			return dst, nil // an earlier attempt moved it
-		}
-		return "", nil // nothing to archive (the input is gone)
-	}
-	if _, err := os.Stat(dst); err == nil {
-		// Another file of this name is archived already: keep both.
-		ext := filepath.Ext(dst)
-		dst = strings.TrimSuffix(dst, ext) + "-" + in.SHA256[:min(12, len(in.SHA256))] + ext
-	}
-	if in.Reason != "" {
-		if err := writeFileAtomic(dst+".reason", []byte(in.Reason+"\n"), 0o644); err != nil {
-			return "", err
-		}
-	}
-	if err := os.Rename(in.Path, dst); err != nil {
-		return "", err
-	}
-	return dst, nil
-}
-
-// clean removes a finished file's input and work files from the store and
-// this worker's scratch directory. What it cannot remove is only space.
-func (a *Activities) clean(ctx context.Context, sha string) {
-	work, err := workKey(sha, "")
-	if err != nil {
-		return
-	}
-	log := activity.GetLogger(ctx)
-	if err := a.Store.DeletePrefix(ctx, work); err != nil {
-		log.Warn("removing work files", "error", err)
-	}
-	if err := a.Store.Delete(ctx, InputKey(sha)); err != nil {
-		log.Warn("removing the input from the store", "error", err)
-	}
-	if dir, err := a.scratchDir(sha); err == nil {
-		os.RemoveAll(dir)
-	}
 }

@@ -44,3 +44,11 @@ func (b *backoff) next(now time.Time, ts activities.TaskStatus) (time.Duration, 
 func clamp(d, lo, hi time.Duration) time.Duration {
 	return max(lo, min(d, hi))
 }
+
+// again is the delay after an answer of no use (unreadable, no result
+// link): the next of the doubling waits, without taking it for progress.
+func (b *backoff) again() time.Duration {
+	d := b.wait
+	b.wait = min(b.wait*2, b.max)
+	return d
+}

@@ -20,26 +20,27 @@ import (
 
 	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/internal/corpus"
-	"github.com/phonecheck/phonecheck/internal/pipelinetest"
+	"github.com/phonecheck/phonecheck/internal/report"
 	"github.com/phonecheck/phonecheck/internal/store"
-	"github.com/phonecheck/phonecheck/internal/store/storetest"
+	"github.com/phonecheck/phonecheck/internal/testkit"
+	"github.com/phonecheck/phonecheck/internal/testkit/stack"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/results"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
-type stack struct{ *pipelinetest.Stack }
+type liveStack struct{ *stack.Stack }
 
-func newStack(t testing.TB, processingDelay time.Duration) stack {
+func newStack(t testing.TB, processingDelay time.Duration) liveStack {
 	if b, ok := t.(*testing.B); ok {
 		b.StopTimer()
 		defer b.StartTimer()
 	}
-	return stack{pipelinetest.New(t, processingDelay)}
+	return liveStack{stack.New(t, processingDelay)}
 }
 
 // input writes a numbers file into the stack's inbox and returns the workflow input.
-func (s stack) input(t testing.TB, name string, lines int, seed uint64) workflows.Input {
+func (s liveStack) input(t testing.TB, name string, lines int, seed uint64) workflows.Input {
 	var b bytes.Buffer
 	corpus.New(seed).Write(&b, lines)
 	path := filepath.Join(s.Dir, "inbox", name)
@@ -49,7 +50,7 @@ func (s stack) input(t testing.TB, name string, lines int, seed uint64) workflow
 	}
 	sum := sha256.Sum256(b.Bytes())
 	sha := hex.EncodeToString(sum[:])
-	return workflows.Input{Path: path, Key: s.Put(sha, path), Name: name, SHA256: sha, Size: int64(b.Len()), Region: corpus.Region,
+	return workflows.Input{Path: path, Name: name, SHA256: sha, Size: int64(b.Len()), Options: workflows.Options{Region: corpus.Region},
 		Formats: []string{"csv", "xlsx"}, OutputDir: filepath.Join(s.Dir, "out"),
 		DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed"), PollInterval: 500 * time.Millisecond}
 }
@@ -96,7 +97,7 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 			}
 			content, _ := os.ReadFile(in.Path)
 			before, beforePolls := s.Charges("tasks"), s.Charges("gettasks")
-			run, existing, err := workflows.Start(context.Background(), s.Client, in)
+			run, existing, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 			if err != nil || existing {
 				t.Fatalf("start: %v (existing %v)", err, existing)
 			}
@@ -110,6 +111,13 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 			}
 			if _, err := os.Stat(res.Outputs["xlsx"]); err != nil {
 				t.Fatal(err)
+			}
+			page, err := os.ReadFile(res.Report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf(`id="rows">%s<`, report.Group(res.Rows)); !bytes.Contains(page, []byte(want)) || filepath.Dir(res.Report) != res.OutputDir {
+				t.Errorf("report %s lacks %s", res.Report, want)
 			}
 			if res.Archived != filepath.Join(in.DoneDir, in.Name) {
 				t.Errorf("archived to %q", res.Archived)
@@ -141,7 +149,7 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 
 			// The same content again is the same workflow: no second task.
 			again := s.input(t, "copy-of-"+mode.name+".txt", 5000, 21+uint64(len(mode.name)))
-			run2, existing, err := workflows.Start(context.Background(), s.Client, again)
+			run2, existing, err := workflows.Submit(context.Background(), s.Client, s.Store, again)
 			if err != nil || !existing || run2.GetID() != run.GetID() {
 				t.Fatalf("second start: %v, existing %v, id %s", err, existing, run2.GetID())
 			}
@@ -199,7 +207,7 @@ func TestWorkerStoppedMidPollResumesWithOneUpload(t *testing.T) {
 	s := newStack(t, 400*time.Millisecond) // 400ms per 1000 rows: a few seconds of processing
 	in := s.input(t, "slow.txt", 8000, 22)
 	content, _ := os.ReadFile(in.Path)
-	run, _, err := workflows.Start(context.Background(), s.Client, in)
+	run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +236,7 @@ func TestWorkersOnTwoHostsShareTheStore(t *testing.T) {
 	t.Run("directory", func(t *testing.T) { twoHosts(t, newStack(t, 400*time.Millisecond)) })
 	t.Run("s3", func(t *testing.T) {
 		s := newStack(t, 400*time.Millisecond)
-		st, err := store.Open(context.Background(), storetest.FakeS3(t, "phonecheck"))
+		st, err := store.Open(context.Background(), testkit.FakeS3(t, "phonecheck"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +246,7 @@ func TestWorkersOnTwoHostsShareTheStore(t *testing.T) {
 	})
 }
 
-func twoHosts(t *testing.T, s stack) {
+func twoHosts(t *testing.T, s liveStack) {
 	in := s.input(t, "shared.txt", 8000, 23)
 	in.FilesQueue = workflows.FilesQueue("watcher-host")
 	content, _ := os.ReadFile(in.Path)
@@ -251,7 +259,7 @@ func twoHosts(t *testing.T, s stack) {
 	s.StopWorker()
 	scratchA, scratchB := filepath.Join(s.Dir, "host-a"), filepath.Join(s.Dir, "host-b")
 	s.StartWorkerAt(scratchA)
-	run, _, err := workflows.Start(context.Background(), s.Client, in)
+	run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +287,7 @@ func twoHosts(t *testing.T, s stack) {
 	if ok, _ := s.Store.Exists(context.Background(), in.Key); ok {
 		t.Error("the input is still in the store")
 	}
-	if ok, _ := s.Store.Exists(context.Background(), "work/"+in.SHA256+"/task.json"); ok {
+	if ok, _ := s.Store.Exists(context.Background(), "work/"+workflows.FileKey(in.SHA256, in.Options)+"/local.csv"); ok {
 		t.Error("the work files are still in the store")
 	}
 }
@@ -287,7 +295,7 @@ func twoHosts(t *testing.T, s stack) {
 func TestTemporalRestartedMidPollResumes(t *testing.T) {
 	s := newStack(t, 400*time.Millisecond)
 	in := s.input(t, "restart.txt", 8000, 23)
-	run, _, err := workflows.Start(context.Background(), s.Client, in)
+	run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +320,7 @@ func TestEmptyFileEndsInFailed(t *testing.T) {
 	sum := sha256.Sum256([]byte("\n  \n\n"))
 	in := workflows.Input{Path: path, Name: "empty.txt", SHA256: hex.EncodeToString(sum[:]), Formats: []string{"csv"},
 		OutputDir: filepath.Join(s.Dir, "out"), DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed")}
-	run, _, err := workflows.Start(context.Background(), s.Client, in)
+	run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +355,7 @@ func BenchmarkPipeline1M(b *testing.B) {
 	})
 	b.Run("pipeline", func(b *testing.B) {
 		start := time.Now()
-		run, _, err := workflows.Start(context.Background(), s.Client, in)
+		run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -407,7 +415,7 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 		start := time.Now()
 		ids := make([]string, len(ins))
 		for i, in := range ins {
-			run, _, err := workflows.Start(context.Background(), s.Client, in)
+			run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -422,4 +430,32 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 		b.ReportMetric(total.Seconds(), "s/all")
 		b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
 	})
+}
+
+// TestStartedPath: the path a run was started with is known from its memo,
+// and, for runs started before the memo held it, from its start event.
+func TestStartedPath(t *testing.T) {
+	s := newStack(t, 0)
+	s.StopWorker() // the runs stay open
+	ctx := context.Background()
+	in := s.input(t, "memo.txt", 10, 31)
+	run, _, err := workflows.Submit(ctx, s.Client, s.Store, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := workflows.StartedPath(ctx, s.Client, run.GetID(), run.GetRunID()); got != in.Path {
+		t.Errorf("StartedPath = %q, want %q", got, in.Path)
+	}
+	old := s.input(t, "old.txt", 10, 32)
+	oldRun, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.WorkflowID(old.SHA256, old.Options), TaskQueue: workflows.TaskQueue,
+		Memo: map[string]any{"file": old.Name}}, workflows.ProcessFile, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := workflows.StartedPath(ctx, s.Client, oldRun.GetID(), ""); got != old.Path {
+		t.Errorf("StartedPath of a run without the path in its memo = %q, want %q", got, old.Path)
+	}
+	if got := workflows.StartedPath(ctx, s.Client, "phonecheck-unknown", ""); got != "" {
+		t.Errorf("StartedPath of an unknown workflow = %q", got)
+	}
 }

@@ -4,12 +4,17 @@
 package workflows
 
 import (
+	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -24,6 +29,50 @@ var stageKey = temporal.NewSearchAttributeKeyKeyword(StageSearchAttribute)
 // changeLocalSteps is the workflow.GetVersion change id of local steps:
 // histories from before it replay with every step an activity.
 const changeLocalSteps = "local-steps"
+
+// changeReport is the change id of report.html and of a finished file's
+// counts in its memo: histories from before it replay without either.
+const changeReport = "report"
+
+// changeBilledCalls is the change id of bounded billed calls: every poll
+// attempt ends at the deadline, answers that cost a call but give nothing
+// usable are counted against a budget, and a refused result link is
+// polled for anew by the workflow (counted) instead of by the download.
+const changeBilledCalls = "billed-calls"
+
+// changeFinishedRecords is the change id of finished records: a run first
+// looks for the record of the same file finished before (and returns its
+// result), the archive no longer cleans, and a Finish step writes the
+// record and removes the work files once the outcome is in the history.
+const changeFinishedRecords = "finished-records"
+
+// changeCancelArchives is the change id of the failure path's archive on a
+// disconnected context: a cancelled run's input leaves processing/ too.
+const changeCancelArchives = "cancel-archives"
+
+// changeSplit is the change id of split outputs (Options.Split): the
+// exports also write valid.<format> and invalid.<format>.
+const changeSplit = "split"
+
+// changeArchiveWait is the change id of the bounded archive on a watcher's
+// files queue: it waits at most Input.ArchiveWait to be picked up, shows
+// the wait as StageAwaitingWatcher, and past the bound the file fails with
+// its results recorded, naming the watcher.
+const changeArchiveWait = "archive-wait"
+
+// changeDiskFull is the change id of a failed export waiting for its sibling
+// exports (so each removes its partial file before the file fails), and of
+// a failed/ that is full or read-only being named in the file's failure.
+// Asked only on those paths: other histories carry no marker.
+const changeDiskFull = "disk-full"
+
+// archiveNotice is how long an archive on a files queue may take before the
+// run shows that it waits for its watcher (at most a quarter of the bound).
+const archiveNotice = 30 * time.Second
+
+// errArchiveStranded is the error type of an archive its watcher never
+// picked up: the failure path does not try that watcher again.
+const errArchiveStranded = "ArchiveStranded"
 
 // LocalStepMaxBytes is the largest input whose steps run as local
 // activities, all but the billed upload: a small file then costs a third of
@@ -54,6 +103,39 @@ func (s *state) enter(ctx workflow.Context, stage string) {
 	if s.eager {
 		s.publish(ctx)
 	}
+	s.show(ctx)
+}
+
+// show puts the progress where the Temporal UI shows it (the workflow's
+// current details; kept in the worker, not in the history): counts, never
+// numbers.
+func (s *state) show(ctx workflow.Context) {
+	d := "**" + s.Stage + "**"
+	if s.RemoteStatus != "" {
+		d += " · remote " + s.RemoteStatus
+	}
+	if s.Lines > 0 {
+		d += fmt.Sprintf("\n\n%d lines: %d uploaded, %d folded, %d set aside", s.Lines, s.Uploaded, s.Folded, s.SetAside)
+	}
+	if s.Total > 0 {
+		d += fmt.Sprintf("\n\n%d of %d checked, %d polls", s.Success+s.Failure, s.Total, s.Polls)
+	}
+	if s.Error != "" {
+		d += "\n\n" + s.Error
+	}
+	workflow.SetCurrentDetails(ctx, d)
+}
+
+// elapsed is the time spent in each stage up to now, the current one too.
+func (s *state) elapsed(now time.Time) map[string]float64 {
+	out := maps.Clone(s.stages)
+	if out == nil {
+		out = make(map[string]float64, 1)
+	}
+	if s.Stage != "" {
+		out[s.Stage] += now.Sub(s.mark).Seconds()
+	}
+	return out
 }
 
 // publish makes the current stage searchable; it holds no number and no key.
@@ -74,14 +156,17 @@ type steps struct{ local bool }
 
 func (s steps) run(ctx workflow.Context, opts workflow.ActivityOptions, fn, arg any) workflow.Future {
 	if s.local {
+		// Unset, a local activity's schedule-to-close is its
+		// start-to-close, and its retries would end there: a service down
+		// for two minutes would fail the file. Activities retry without
+		// such a bound; the retry policy and the poll deadline end them.
+		bound := localRetryBound
+		if opts.ScheduleToCloseTimeout > 0 {
+			bound = opts.ScheduleToCloseTimeout
+		}
 		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-			StartToCloseTimeout: opts.StartToCloseTimeout, RetryPolicy: opts.RetryPolicy,
-			// Unset, a local activity's schedule-to-close is its
-			// start-to-close, and its retries would end there: a service
-			// down for two minutes would fail the file. Activities retry
-			// without such a bound; the retry policy and the poll deadline
-			// end them.
-			ScheduleToCloseTimeout: localRetryBound,
+			StartToCloseTimeout: min(opts.StartToCloseTimeout, bound), RetryPolicy: opts.RetryPolicy,
+			ScheduleToCloseTimeout: bound,
 		}), fn, arg)
 	}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, arg)
@@ -91,7 +176,7 @@ func (s steps) run(ctx workflow.Context, opts workflow.ActivityOptions, fn, arg 
 // join, export in parallel, archive.
 func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 	st := &state{started: workflow.Now(ctx), stages: map[string]float64{}, eager: true}
-	if err := workflow.SetQueryHandler(ctx, "progress", func() (Progress, error) { return st.Progress, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return st.Progress, nil }); err != nil {
 		return nil, err
 	}
 	var do steps
@@ -99,29 +184,103 @@ func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 		do.local = in.Size > 0 && in.Size <= LocalStepMaxBytes
 		st.eager = !do.local
 	}
-	res, err := run(ctx, in, st, do)
+	records := workflow.GetVersion(ctx, changeFinishedRecords, workflow.DefaultVersion, 1) >= 1
+	if records && in.Generation == "" {
+		if res, ok, err := recall(ctx, in, st, do); ok || err != nil {
+			return res, err
+		}
+	}
+	res, err := run(ctx, in, st, do, records)
 	if err == nil {
 		return res, nil
 	}
-	// Whatever failed, the input leaves the pipeline with a reason.
-	st.Error = err.Error()
-	st.enter(ctx, StageArchiving)
-	var archived string
-	if aerr := archive(ctx, in, do, activities.ArchiveInput{
-		Path: in.Path, SHA256: in.SHA256, Dir: in.FailedDir, Reason: failureReason(err),
-	}).Get(ctx, &archived); aerr != nil {
-		workflow.GetLogger(ctx).Error("archiving the failed input", "error", aerr)
+	// Whatever failed, the input leaves the pipeline with a reason: also
+	// when the run was cancelled, whose own context is done by then.
+	actx, canceled := ctx, false
+	if workflow.GetVersion(ctx, changeCancelArchives, workflow.DefaultVersion, 1) >= 1 {
+		if canceled = errors.Is(ctx.Err(), workflow.ErrCanceled); canceled {
+			actx, _ = workflow.NewDisconnectedContext(ctx)
+			err = fmt.Errorf("cancelled (%w): the file was not finished; drop it again to process it", err)
+		}
 	}
-	st.enter(ctx, StageFailed)
-	st.publish(ctx)
+	st.Error = err.Error()
+	var archived string
+	if !isStranded(err) {
+		st.enter(actx, StageArchiving)
+		if aerr := st.archive(actx, in, do, activities.ArchiveInput{
+			Path: in.Path, SHA256: in.SHA256, Dir: in.FailedDir, Reason: failureReason(err),
+		}, &archived); aerr != nil {
+			workflow.GetLogger(ctx).Error("archiving the failed input", "error", aerr)
+			if isStranded(aerr) || isDiskFull(aerr) && workflow.GetVersion(ctx, changeDiskFull, workflow.DefaultVersion, 1) >= 1 {
+				st.Error += "; " + failureReason(aerr)
+			}
+		}
+	}
+	st.enter(actx, StageFailed)
+	st.publish(actx)
+	// The workers' log says it too, for who reads that rather than status.
+	workflow.GetLogger(ctx).Error("file failed", "file", in.Name, "path", orDash(archived), "reason", st.Error)
+	notify(actx, in, st, activities.Notification{Reason: st.Error, Archived: archived})
+	if canceled {
+		return nil, temporal.NewCanceledError(st.Error)
+	}
 	return nil, temporal.NewNonRetryableApplicationError(st.Error, "PhonecheckFailed", err)
 }
 
-func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
+// recall returns the recorded result of the same file finished before
+// (same content, same options), within the workers' record retention and
+// while its outputs are there: the input goes to done/ and nothing is
+// uploaded or polled.
+func recall(ctx workflow.Context, in Input, st *state, do steps) (*Result, bool, error) {
+	var rec activities.RecallResult
+	if err := do.run(ctx, ioOptions(time.Minute), a.Recall, activities.RecallInput{FileKey: fileKey(in)}).Get(ctx, &rec); err != nil {
+		return nil, false, err
+	}
+	if !rec.Found {
+		return nil, false, nil
+	}
+	var res Result
+	// Decoding a recorded result is a pure function of its bytes (the
+	// reflection caches it fills change no output).
+	//workflowcheck:ignore
+	if err := json.Unmarshal(rec.Record.Result, &res); err != nil {
+		return nil, false, nil // not a result this code reads: process the file
+	}
+	st.Progress = res.Progress
+	st.enter(ctx, StageArchiving)
+	if err := st.archive(ctx, in, do, activities.ArchiveInput{Path: in.Path, SHA256: in.SHA256, Dir: in.DoneDir}, &res.Archived); err != nil {
+		return nil, true, err
+	}
+	if err := do.run(ctx, ioOptions(time.Minute), a.Finish,
+		activities.FinishInput{SHA256: in.SHA256, FileKey: in.FileKey, InputKey: in.Key}).Get(ctx, nil); err != nil {
+		return nil, true, err
+	}
+	if err := workflow.UpsertMemo(ctx, map[string]any{MemoRows: res.Rows, MemoValid: res.Valid, MemoInvalid: res.Invalid}); err != nil {
+		return nil, true, err
+	}
+	workflow.GetLogger(ctx).Info("finished before: the recorded result is returned", "finished_at", rec.Record.FinishedAt, "task_id", res.TaskID)
+	st.enter(ctx, StageDone)
+	st.publish(ctx)
+	res.Stage = StageDone
+	notify(ctx, in, st, doneNotice(&res))
+	return &res, true, nil
+}
+
+// fileKey is the file's key in the store: FileKey, or its sha256 for runs
+// started before file keys.
+func fileKey(in Input) string {
+	if in.FileKey != "" {
+		return in.FileKey
+	}
+	return in.SHA256
+}
+
+func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Result, error) {
 	st.enter(ctx, StagePreparing)
 	var prep activities.PrepareResult
 	if err := do.run(ctx, ioOptions(30*time.Minute), a.Prepare,
-		activities.PrepareInput{Key: in.Key, Path: in.Path, SHA256: in.SHA256, Region: in.Region}).Get(ctx, &prep); err != nil {
+		activities.PrepareInput{Key: in.Key, Path: in.Path, SHA256: in.SHA256, Region: in.Region, FileKey: in.FileKey,
+			Columns: in.Columns, RegionColumn: in.RegionColumn, Sheet: in.Sheet}).Get(ctx, &prep); err != nil {
 		return nil, err
 	}
 	st.Lines, st.Uploaded, st.Folded, st.SetAside = prep.Lines, prep.Uploaded, prep.Folded, prep.SetAside
@@ -134,70 +293,159 @@ func run(ctx workflow.Context, in Input, st *state, do steps) (*Result, error) {
 		// record the task id where any worker that retries it finds them.
 		var up activities.UploadResult
 		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, apiOptions(30*time.Minute)), a.Upload,
-			activities.UploadInput{SHA256: in.SHA256, UploadKey: prep.UploadKey, Name: in.Name}).Get(ctx, &up); err != nil {
+			activities.UploadInput{SHA256: in.SHA256, UploadKey: prep.UploadKey, Name: in.Name,
+				UploadSHA256: prep.UploadSHA256, FileKey: in.FileKey, Generation: in.Generation}).Get(ctx, &up); err != nil {
 			return nil, err
 		}
 		st.TaskID, st.Total = up.TaskID, up.Total
 
 		st.enter(ctx, StagePolling)
 		st.publish(ctx)
-		if err := poll(ctx, in, st, do); err != nil {
-			return nil, err
+		if workflow.GetVersion(ctx, changeBilledCalls, workflow.DefaultVersion, 1) >= 1 {
+			var err error
+			if zipKey, err = pollAndDownload(ctx, in, st, do, prep.UploadSHA256); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := poll(ctx, in, st, do); err != nil {
+				return nil, err
+			}
+			st.enter(ctx, StageDownloading)
+			var dl activities.DownloadResult
+			if err := do.run(ctx, apiOptions(30*time.Minute), a.Download,
+				activities.DownloadInput{SHA256: in.SHA256, TaskID: st.TaskID, FileKey: in.FileKey}).Get(ctx, &dl); err != nil {
+				return nil, err
+			}
+			zipKey = dl.ZipKey
 		}
-
-		st.enter(ctx, StageDownloading)
-		var dl activities.DownloadResult
-		if err := do.run(ctx, apiOptions(30*time.Minute), a.Download,
-			activities.DownloadInput{SHA256: in.SHA256, TaskID: st.TaskID}).Get(ctx, &dl); err != nil {
-			return nil, err
-		}
-		zipKey = dl.ZipKey
 	}
 
 	st.enter(ctx, StageJoining)
 	var joined activities.JoinResult
 	if err := do.run(ctx, ioOptions(30*time.Minute), a.Join,
-		activities.JoinInput{SHA256: in.SHA256, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: st.TaskID}).Get(ctx, &joined); err != nil {
+		activities.JoinInput{SHA256: in.SHA256, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: st.TaskID, FileKey: in.FileKey,
+			Region: in.Region, Uploaded: prep.Uploaded}).Get(ctx, &joined); err != nil {
 		return nil, err
 	}
 
 	st.enter(ctx, StageExporting)
 	name := OutputName(in.Name, in.SHA256)
+	// Only a run asked to split records the change: the others' histories stay as they were.
+	split := in.Split && workflow.GetVersion(ctx, changeSplit, workflow.DefaultVersion, 1) >= 1
 	futures := make([]workflow.Future, len(in.Formats))
 	for i, f := range in.Formats { // the exports run in parallel
-		futures[i] = do.run(ctx, ioOptions(30*time.Minute), a.Export, activities.ExportInput{RowsKey: joined.RowsKey, Format: f, Output: in.OutputDir, Dir: name})
+		futures[i] = do.run(ctx, ioOptions(30*time.Minute), a.Export, activities.ExportInput{RowsKey: joined.RowsKey, Format: f, Output: in.OutputDir, Dir: name, Split: split})
 	}
 	outputs := map[string]string{}
+	var failed error
 	for i, fut := range futures {
 		var ex activities.ExportResult
 		if err := fut.Get(ctx, &ex); err != nil {
-			return nil, err
+			if workflow.GetVersion(ctx, changeDiskFull, workflow.DefaultVersion, 1) < 1 {
+				return nil, err
+			}
+			failed = cmp.Or(failed, err)
+			continue
 		}
 		outputs[in.Formats[i]] = ex.Path
+		if ex.Valid != "" {
+			outputs["valid."+in.Formats[i]], outputs["invalid."+in.Formats[i]] = ex.Valid, ex.Invalid
+		}
+	}
+	if failed != nil {
+		return nil, failed
+	}
+
+	summary := func(now time.Time, stages map[string]float64) activities.Summary {
+		return activities.Summary{
+			File: in.Name, SHA256: in.SHA256, TaskID: st.TaskID, Region: in.Region,
+			Lines: prep.Lines, Rows: joined.Rows, Uploaded: prep.Uploaded, Folded: prep.Folded, SetAside: prep.SetAside,
+			Polls: st.Polls, Valid: joined.Valid, Invalid: joined.Invalid, MissingVerdicts: joined.MissingVerdicts,
+			Unanswered: joined.Unanswered, Conflicting: joined.Conflicting,
+			ByPhoneCheck: joined.ByPhoneCheck, ByReason: joined.ByReason, ByType: joined.ByType, ByRegion: joined.ByRegion,
+			Outputs: outputs, StartedAt: st.started, FinishedAt: now, StageSeconds: stages,
+		}
+	}
+	var reportPath string
+	withReport := workflow.GetVersion(ctx, changeReport, workflow.DefaultVersion, 1) >= 1
+	if withReport {
+		now := workflow.Now(ctx)
+		var rep activities.ReportResult
+		if err := do.run(ctx, ioOptions(30*time.Minute), a.Report, activities.ReportInput{RowsKey: joined.RowsKey, Output: in.OutputDir, Dir: name,
+			Summary: summary(now, st.elapsed(now))}).Get(ctx, &rep); err != nil {
+			return nil, err
+		}
+		reportPath = rep.Path
 	}
 
 	st.enter(ctx, StageArchiving)
-	now := workflow.Now(ctx)
-	sum := activities.Summary{
-		File: in.Name, SHA256: in.SHA256, TaskID: st.TaskID, Region: in.Region,
-		Lines: prep.Lines, Rows: joined.Rows, Uploaded: prep.Uploaded, Folded: prep.Folded, SetAside: prep.SetAside,
-		Polls: st.Polls, Valid: joined.Valid, Invalid: joined.Invalid, MissingVerdicts: joined.MissingVerdicts,
-		ByPhoneCheck: joined.ByPhoneCheck, ByReason: joined.ByReason, ByType: joined.ByType, ByRegion: joined.ByRegion,
-		Outputs: outputs, StartedAt: st.started, FinishedAt: now, StageSeconds: st.stages,
-	}
+	sum := summary(workflow.Now(ctx), st.stages)
+	sum.Report = reportPath
 	var summaryPath string
 	if err := do.run(ctx, ioOptions(time.Minute), a.WriteSummary, activities.SummaryInput{Output: in.OutputDir, Dir: name, Summary: sum}).Get(ctx, &summaryPath); err != nil {
 		return nil, err
 	}
 	var archived string
-	if err := archive(ctx, in, do, activities.ArchiveInput{
-		Path: in.Path, SHA256: in.SHA256, Dir: in.DoneDir, Clean: true}).Get(ctx, &archived); err != nil {
+	if err := st.archive(ctx, in, do, activities.ArchiveInput{
+		Path: in.Path, SHA256: in.SHA256, Dir: in.DoneDir, Clean: !records, FileKey: in.FileKey, InputKey: in.Key}, &archived); err != nil {
+		if isStranded(err) && records {
+			// The results are there: recorded, the same file dropped
+			// again finds them and goes to done/ without a new charge.
+			res := &Result{Progress: st.Progress, OutputDir: OutputLocation(in.OutputDir, name), Outputs: outputs, Summary: summaryPath, Report: reportPath,
+				Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}
+			if ferr := finish(ctx, in, do, res, prep.UploadSHA256, name+"/summary.json"); ferr != nil {
+				return nil, ferr
+			}
+		}
 		return nil, err
+	}
+	if withReport {
+		// Visibility then lists a finished file's counts without its history.
+		if err := workflow.UpsertMemo(ctx, map[string]any{MemoRows: joined.Rows, MemoValid: joined.Valid, MemoInvalid: joined.Invalid}); err != nil {
+			return nil, err
+		}
 	}
 	st.enter(ctx, StageDone)
 	st.publish(ctx)
-	return &Result{Progress: st.Progress, OutputDir: OutputLocation(in.OutputDir, name), Outputs: outputs, Summary: summaryPath, Archived: archived,
-		Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}, nil
+	res := &Result{Progress: st.Progress, OutputDir: OutputLocation(in.OutputDir, name), Outputs: outputs, Summary: summaryPath, Report: reportPath, Archived: archived,
+		Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}
+	if records {
+		if err := finish(ctx, in, do, res, prep.UploadSHA256, name+"/summary.json"); err != nil {
+			return nil, err
+		}
+	}
+	notify(ctx, in, st, doneNotice(res))
+	return res, nil
+}
+
+// doneNotice is the notice of a done file: its outputs and counts.
+func doneNotice(r *Result) activities.Notification {
+	return activities.Notification{OutputDir: r.OutputDir, Outputs: r.Outputs, Report: r.Report, Summary: r.Summary,
+		Archived: r.Archived, Rows: r.Rows, Valid: r.Valid, Invalid: r.Invalid}
+}
+
+// finish records the finished file and removes its work files, once every
+// step's result is in the history: local steps record theirs when the
+// workflow task completes, so a timer ends that task first. A crash before
+// then runs the steps again with their files still there; after, it runs
+// only Finish again, which is safe to repeat.
+func finish(ctx workflow.Context, in Input, do steps, res *Result, uploadSHA256, summaryKey string) error {
+	if do.local {
+		if err := workflow.Sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+	}
+	// Encoding is a pure function of res (maps are written in key order).
+	//workflowcheck:ignore
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	rec := &activities.FinishedRecord{FileKey: fileKey(in), SHA256: in.SHA256, TaskID: res.TaskID, UploadSHA256: uploadSHA256,
+		OutputDir: in.OutputDir, Summary: summaryKey, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		FinishedAt: workflow.Now(ctx).UTC(), Result: b}
+	return do.run(ctx, ioOptions(time.Minute), a.Finish,
+		activities.FinishInput{SHA256: in.SHA256, FileKey: in.FileKey, InputKey: in.Key, Record: rec}).Get(ctx, nil)
 }
 
 // poll asks gettasks until the task is exported, waiting on durable timers
@@ -207,11 +455,12 @@ func poll(ctx workflow.Context, in Input, st *state, do steps) error {
 	deadline := workflow.Now(ctx).Add(orDefault(in.Deadline, 24*time.Hour))
 	for {
 		var ts activities.TaskStatus
-		if err := do.run(ctx, apiOptions(2*time.Minute), a.Poll, activities.PollInput{SHA256: in.SHA256, TaskID: st.TaskID}).Get(ctx, &ts); err != nil {
+		if err := do.run(ctx, apiOptions(2*time.Minute), a.Poll, activities.PollInput{SHA256: in.SHA256, TaskID: st.TaskID, FileKey: in.FileKey}).Get(ctx, &ts); err != nil {
 			return err
 		}
 		st.Polls++
 		st.RemoteStatus, st.Total, st.Success, st.Failure = ts.Status, ts.Total, ts.Success, ts.Failure
+		st.show(ctx)
 		if ts.Status == "exported" {
 			st.ETA = time.Time{}
 			return nil
@@ -228,6 +477,158 @@ func poll(ctx workflow.Context, in Input, st *state, do steps) error {
 			return err
 		}
 	}
+}
+
+// pollAndDownload polls until the task is exported and downloads its zip,
+// every billed call bounded: each poll attempt (and its retries) ends at
+// the deadline, and answers that cost a call but give nothing usable (an
+// unreadable 200, exported without a result link, an unknown task, a
+// refused link) count against the worker's budget, which the next poll
+// checks before it calls. A refused link is polled for anew here, so
+// every billed call is counted in Polls.
+func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, uploadSHA256 string) (string, error) {
+	b := newBackoff(in.PollInterval, in.MaxPollInterval)
+	limit := orDefault(in.Deadline, 24*time.Hour)
+	deadline := workflow.Now(ctx).Add(limit)
+	unusable, lastProblem := 0, ""
+	late := func(cause string) error {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("task %s not exported within %v (status %s, %d of %d done%s); raise the deadline or check the service",
+				st.TaskID, limit, orDash(st.RemoteStatus), st.Success+st.Failure, st.Total, cause), "PollDeadline", nil)
+	}
+	sleep := func(d time.Duration) error {
+		if workflow.Now(ctx).Add(d).After(deadline) {
+			last := ""
+			if lastProblem != "" {
+				last = "; the last answer: " + lastProblem
+			}
+			return late(last)
+		}
+		return workflow.Sleep(ctx, d)
+	}
+	for {
+		opts := apiOptions(2 * time.Minute)
+		left := deadline.Sub(workflow.Now(ctx))
+		if left < 0 {
+			return "", late("")
+		}
+		opts.ScheduleToCloseTimeout = max(left, time.Second) // (0 would be no bound)
+		var ts activities.TaskStatus
+		err := do.run(ctx, opts, a.Poll, activities.PollInput{SHA256: in.SHA256, TaskID: st.TaskID, FileKey: in.FileKey,
+			Report: true, Unusable: unusable, LastProblem: lastProblem, UploadSHA256: uploadSHA256}).Get(ctx, &ts)
+		if endedAtDeadline(err) {
+			return "", late("; the last poll failed: " + rootCause(err))
+		}
+		if err != nil {
+			return "", err
+		}
+		if !ts.Free {
+			st.Polls++
+		}
+		if ts.Problem != "" {
+			unusable, lastProblem = unusable+1, ts.Problem
+			workflow.GetLogger(ctx).Warn("a poll gave no usable answer", "task_id", st.TaskID, "problem", ts.Problem, "in_a_row", unusable)
+			if err := sleep(b.again()); err != nil {
+				return "", err
+			}
+			continue
+		}
+		st.RemoteStatus, st.Total, st.Success, st.Failure = ts.Status, ts.Total, ts.Success, ts.Failure
+		if ts.Status == "exported" {
+			st.ETA = time.Time{}
+			st.enter(ctx, StageDownloading)
+			var dl activities.DownloadResult
+			if err := do.run(ctx, apiOptions(30*time.Minute), a.Download,
+				activities.DownloadInput{SHA256: in.SHA256, TaskID: st.TaskID, FileKey: in.FileKey, Report: true}).Get(ctx, &dl); err != nil {
+				return "", err
+			}
+			if dl.Refused == "" {
+				return dl.ZipKey, nil
+			}
+			// A fresh link comes from a poll, at once.
+			unusable, lastProblem = unusable+1, "the result link was refused: "+dl.Refused
+			workflow.GetLogger(ctx).Warn("result link refused; polling for a new one", "task_id", st.TaskID, "in_a_row", unusable)
+			st.enter(ctx, StagePolling)
+			continue
+		}
+		unusable, lastProblem = 0, ""
+		now := workflow.Now(ctx)
+		delay, eta := b.next(now, ts)
+		st.ETA = eta
+		if err := sleep(delay); err != nil {
+			return "", err
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// archive moves the input to done/ or failed/ into out. On a watcher's
+// files queue the wait for that watcher is bounded (Input.ArchiveWait), and
+// shown as StageAwaitingWatcher once it lasts; past the bound the error is
+// of type errArchiveStranded and says whose watcher and what to do.
+func (s *state) archive(ctx workflow.Context, in Input, do steps, arg activities.ArchiveInput, out *string) error {
+	if in.FilesQueue == "" || workflow.GetVersion(ctx, changeArchiveWait, workflow.DefaultVersion, 1) < 1 {
+		return archive(ctx, in, do, arg).Get(ctx, out)
+	}
+	wait := orDefault(in.ArchiveWait, time.Hour)
+	opts := ioOptions(time.Minute)
+	opts.TaskQueue = in.FilesQueue
+	opts.ScheduleToStartTimeout = wait
+	since := workflow.Now(ctx)
+	fut := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Archive, arg)
+	tctx, cancel := workflow.WithCancel(ctx)
+	timer := workflow.NewTimer(tctx, min(archiveNotice, wait/4))
+	waiting := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(fut, func(workflow.Future) {})
+	sel.AddFuture(timer, func(f workflow.Future) { waiting = f.Get(ctx, nil) == nil })
+	sel.Select(ctx)
+	cancel()
+	watcher := FilesQueueOwner(in.FilesQueue)
+	stage := s.Stage
+	if waiting {
+		s.Waiting = fmt.Sprintf("the archive waits for watcher %q (task queue %s) since %s; it gives up at %s",
+			watcher, in.FilesQueue, since.UTC().Format(time.DateTime+" UTC"), since.Add(wait).UTC().Format(time.DateTime+" UTC"))
+		s.enter(ctx, StageAwaitingWatcher)
+		s.publish(ctx)
+		workflow.GetLogger(ctx).Warn("the archive waits for its watcher", "watcher", watcher, "task_queue", in.FilesQueue, "bound", wait)
+	}
+	err := fut.Get(ctx, out)
+	if waiting {
+		s.Waiting = ""
+		s.enter(ctx, stage)
+		s.publish(ctx)
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START {
+		then := "either starts it anew"
+		if arg.Dir == in.DoneDir {
+			then = fmt.Sprintf("its results are in %s and recorded: either takes it to done/ without a new charge", OutputLocation(in.OutputDir, OutputName(in.Name, in.SHA256)))
+		}
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"watcher %q did not take up the archive step within %v (task queue %s), so the input is still at %s. "+
+				"Start a watcher with --watcher-id %s (PHONECHECK_WATCHER_ID) on its folder, or move the file from processing/ back into its inbox; %s",
+			watcher, wait, in.FilesQueue, in.Path, watcher, then), errArchiveStranded, nil)
+	}
+	return err
+}
+
+// isStranded reports an archive that its watcher never picked up.
+func isStranded(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == errArchiveStranded
+}
+
+// isDiskFull reports a step whose folder is full or read-only.
+func isDiskFull(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrDiskFull
 }
 
 // archive moves the input to done/ or failed/. The input is a file on the
@@ -271,6 +672,40 @@ func OutputName(name, sha256Hex string) string {
 	return base + "-" + short
 }
 
+// endedAtDeadline reports a poll whose retries ended at its
+// schedule-to-close (the deadline): with a timeout, or with the last
+// attempt's error when the next retry would come after it. Polls retry
+// every other error without a limit of attempts, so an error that is not
+// final ended so.
+func endedAtDeadline(err error) bool {
+	var timeout *temporal.TimeoutError
+	var actErr *temporal.ActivityError
+	var appErr *temporal.ApplicationError
+	var canceled *temporal.CanceledError
+	switch {
+	case err == nil, errors.As(err, &canceled):
+		return false
+	case errors.As(err, &timeout):
+		return true
+	case errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT:
+		return true
+	case errors.As(err, &appErr) && (appErr.NonRetryable() || slices.Contains(apiNonRetryable, appErr.Type())):
+		return false
+	}
+	return errors.As(err, &actErr)
+}
+
+// rootCause is the innermost message of an error chain.
+func rootCause(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		err = u
+	}
+}
+
 func failureReason(err error) string {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -306,7 +741,10 @@ func apiOptions(timeout time.Duration) workflow.ActivityOptions {
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrBadInput, activities.ErrBadRequest, activities.ErrUnauthorized},
+			NonRetryableErrorTypes: apiNonRetryable,
 		},
 	}
 }
+
+// apiNonRetryable are the error types of the remote service that no retry fixes.
+var apiNonRetryable = []string{activities.ErrBadInput, activities.ErrBadRequest, activities.ErrUnauthorized}

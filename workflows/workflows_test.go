@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/phonecheck/phonecheck/activities"
 )
@@ -19,7 +20,7 @@ import (
 const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func testInput() Input {
-	return Input{Path: "/in/processing/numbers.txt", Name: "numbers.txt", SHA256: sha, Region: "CH",
+	return Input{Path: "/in/processing/numbers.txt", Name: "numbers.txt", SHA256: sha, Options: Options{Region: "CH"},
 		Formats: []string{"csv", "xlsx"}, OutputDir: "/out", DoneDir: "/in/done", FailedDir: "/in/failed"}
 }
 
@@ -38,8 +39,14 @@ func bothSizes(t *testing.T, test func(*testing.T, Input)) {
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// The 1 s default deadlock detector trips on a loaded machine; the
+	// replay test holds determinism.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflow(ProcessFile)
 	env.RegisterActivity(&activities.Activities{})
+	// No file finished before; recording and cleaning up succeed.
+	env.OnActivity(a.Recall, mock.Anything, mock.Anything).Return(activities.RecallResult{}, nil).Maybe()
+	env.OnActivity(a.Finish, mock.Anything, mock.Anything).Return(nil).Maybe()
 	return env
 }
 
@@ -58,6 +65,7 @@ func okStepsAfterPrepare(env *testsuite.TestWorkflowEnvironment) {
 		func(_ context.Context, in activities.ExportInput) (activities.ExportResult, error) {
 			return activities.ExportResult{Path: in.Output + "/" + in.Dir + "/results." + in.Format}, nil
 		})
+	env.OnActivity(a.Report, mock.Anything, mock.Anything).Return(activities.ReportResult{Path: "/out/numbers-0123456789ab/report.html"}, nil)
 	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/numbers-0123456789ab/summary.json", nil)
 	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ArchiveInput) (string, error) {
@@ -85,6 +93,7 @@ func testProcessFileHappyPath(t *testing.T, in Input) {
 	require.Equal(t, "t1", res.TaskID)
 	require.Equal(t, "/out/numbers-0123456789ab/results.xlsx", res.Outputs["xlsx"])
 	require.Equal(t, "/in/done/numbers.txt", res.Archived)
+	require.Equal(t, "/out/numbers-0123456789ab/report.html", res.Report)
 	require.Equal(t, 6, res.Uploaded)
 	env.AssertExpectations(t)
 }
@@ -107,6 +116,8 @@ func testUploadRunsOnceWhenLaterStepsFail(t *testing.T, in Input) {
 	env.OnActivity(a.Join, mock.Anything, mock.Anything).Return(activities.JoinResult{RowsKey: "work/j.csv", Rows: 9}, nil).Once()
 	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{}, errors.New("disk full")).Times(2)
 	env.OnActivity(a.Export, mock.Anything, mock.Anything).Return(activities.ExportResult{Path: "/out/x"}, nil)
+	env.OnActivity(a.Report, mock.Anything, mock.Anything).Return(activities.ReportResult{}, errors.New("disk full")).Once()
+	env.OnActivity(a.Report, mock.Anything, mock.Anything).Return(activities.ReportResult{Path: "/out/report.html"}, nil).Once()
 	env.OnActivity(a.WriteSummary, mock.Anything, mock.Anything).Return("/out/s.json", nil)
 	env.OnActivity(a.Archive, mock.Anything, mock.Anything).Return("/in/done/numbers.txt", nil)
 	env.ExecuteWorkflow(ProcessFile, in)
@@ -249,4 +260,58 @@ func testPollRetriesALongOutage(t *testing.T, in Input) {
 	var res Result
 	require.NoError(t, env.GetWorkflowResult(&res))
 	require.Equal(t, StageDone, res.Stage)
+}
+
+// TestPollDeadlineEndsFailingAttempts: a service that fails every poll is
+// retried only until the deadline, which ends the file with the last error,
+// not retried for as long as activities are.
+func TestPollDeadlineEndsFailingAttempts(t *testing.T) {
+	bothSizes(t, testPollDeadlineEndsFailingAttempts)
+}
+
+func testPollDeadlineEndsFailingAttempts(t *testing.T, in Input) {
+	env := newEnv(t)
+	okSteps(env)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(activities.TaskStatus{}, errors.New("503 from the service"))
+	in.Deadline = 10 * time.Minute
+	start := env.Now()
+	env.ExecuteWorkflow(ProcessFile, in)
+	err := env.GetWorkflowError()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "not exported within 10m0s")
+	require.Contains(t, err.Error(), "503 from the service")
+	require.Less(t, env.Now().Sub(start), 15*time.Minute)
+	env.AssertCalled(t, "Archive", mock.Anything, mock.MatchedBy(func(in activities.ArchiveInput) bool {
+		return in.Dir == "/in/failed" && strings.Contains(in.Reason, "not exported within")
+	}))
+}
+
+// TestUnusableAnswersAreCountedAndPassedOn: answers without use are polls
+// (billed) and the count in a row goes to the next poll, which holds the
+// budget; a usable answer resets it.
+func TestUnusableAnswersAreCountedAndPassedOn(t *testing.T) {
+	bothSizes(t, testUnusableAnswersAreCounted)
+}
+
+func testUnusableAnswersAreCounted(t *testing.T, in Input) {
+	env := newEnv(t)
+	okSteps(env)
+	env.OnActivity(a.Upload, mock.Anything, mock.Anything).Return(activities.UploadResult{TaskID: "t1", Total: 6}, nil)
+	var counts []int
+	answers := []activities.TaskStatus{{Problem: "unreadable"}, {Problem: "unreadable"}, {Status: "processing", Total: 6, Success: 1},
+		{Problem: "not found", Free: true}, {Status: "exported", Total: 6, Success: 6}}
+	env.OnActivity(a.Poll, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, p activities.PollInput) (activities.TaskStatus, error) {
+			counts = append(counts, p.Unusable)
+			ts := answers[0]
+			answers = answers[1:]
+			return ts, nil
+		})
+	env.ExecuteWorkflow(ProcessFile, in)
+	require.NoError(t, env.GetWorkflowError())
+	var res Result
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, []int{0, 1, 2, 0, 1}, counts)
+	require.Equal(t, 4, res.Polls) // the 404 was free
 }

@@ -1,0 +1,65 @@
+package activities
+
+// verdictSet maps numbers to verdicts (or, in Prepare, to nothing: a set)
+// compactly: a million numbers held as strings in a map[string]string take
+// about 100 MB, as integer keys with a verdict index about a third of that.
+type verdictSet struct {
+	names   []string          // the distinct verdicts
+	index   map[string]uint32 // verdict -> position in names
+	numbers map[uint64]uint32 // "+digits" as 1digits (the 1 keeps leading zeros)
+	other   map[string]uint32 // whatever else the service answered with
+}
+
+func newVerdictSet() *verdictSet {
+	return &verdictSet{index: map[string]uint32{}, numbers: map[uint64]uint32{}, other: map[string]uint32{}}
+}
+
+// numberKey packs "+" and up to 18 digits into an integer.
+func numberKey(number string) (uint64, bool) {
+	if len(number) < 2 || len(number) > 19 || number[0] != '+' {
+		return 0, false
+	}
+	k := uint64(1)
+	for i := 1; i < len(number); i++ {
+		c := number[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		k = k*10 + uint64(c-'0')
+	}
+	return k, true
+}
+
+func (v *verdictSet) put(number, verdict string) {
+	i, ok := v.index[verdict]
+	if !ok {
+		i = uint32(len(v.names))
+		v.index[verdict] = i
+		v.names = append(v.names, verdict)
+	}
+	if k, ok := numberKey(number); ok {
+		v.numbers[k] = i
+	} else {
+		v.other[number] = i
+	}
+}
+
+func (v *verdictSet) get(number string) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	var i uint32
+	var ok bool
+	if k, isNum := numberKey(number); isNum {
+		i, ok = v.numbers[k]
+	} else {
+		i, ok = v.other[number]
+	}
+	if !ok {
+		return "", false
+	}
+	return v.names[i], true
+}
+
+// len is how many numbers the set holds.
+func (v *verdictSet) len() int { return len(v.numbers) + len(v.other) }
