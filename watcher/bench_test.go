@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"fmt"
+	"github.com/phonecheck/phonecheck/internal/testkit"
 	"os"
 	"slices"
 	"testing"
@@ -23,7 +24,7 @@ func TestSettleToStartLatency(t *testing.T) {
 		before := time.Now()
 		e.write("inbox/"+name, numbers(i))
 		written := time.Now()
-		waitFor(t, 3*time.Second, name, func() bool { return s.numStarted() == i+1 })
+		testkit.WaitFor(t, 3*time.Second, name, func() bool { return s.numStarted() == i+1 })
 		s.mu.Lock()
 		at := s.startedAt[name]
 		s.mu.Unlock()
@@ -63,7 +64,7 @@ func TestTenThousandFilesDroppedAtOnce(t *testing.T) {
 		e.write(fmt.Sprintf("inbox/t%05d.txt", i), numbers(i)+fmt.Sprint(i))
 	}
 	written := time.Since(t0)
-	waitFor(t, 60*time.Second, "10,000 starts", func() bool { return s.numStarted() == n })
+	testkit.WaitFor(t, 60*time.Second, "10,000 starts", func() bool { return s.numStarted() == n })
 	all := time.Since(t0)
 	t.Logf("10,000 files: written in %v, all started %v after the first write (%v after the last; settle %v); stats %+v",
 		written.Round(time.Millisecond), all.Round(time.Millisecond), (all - written).Round(time.Millisecond), f.Settle, w.Stats().Snapshot())
@@ -84,12 +85,12 @@ func BenchmarkDropFiles(b *testing.B) {
 	s := newFake()
 	w := mustNew(b, cfg, s)
 	start(b, w)
-	waitFor(b, time.Second, "the first scan", func() bool { return w.Stats().Rescans.Load() > 0 })
+	testkit.WaitFor(b, time.Second, "the first scan", func() bool { return w.Stats().Rescans.Load() > 0 })
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.write(fmt.Sprintf("inbox/b%07d.txt", i), numbers(i)+fmt.Sprint(i))
 	}
-	waitFor(b, 10*time.Minute, "all starts", func() bool { return s.numStarted() == b.N })
+	testkit.WaitFor(b, 10*time.Minute, "all starts", func() bool { return s.numStarted() == b.N })
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
 	b.ReportMetric(float64(w.Stats().Overflows.Load()), "overflows")
@@ -113,12 +114,12 @@ func TestFileMovedInWholeIsNotMadeToWait(t *testing.T) {
 	if err := os.Rename(e.dir("staging/old.txt"), e.dir("inbox/old.txt")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Second, "old.txt", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 2*time.Second, "old.txt", func() bool { return s.numStarted() == 1 })
 	t.Logf("moved in, started after %v (settle window %v)", time.Since(moved).Round(time.Millisecond), f.Settle)
 
 	written := time.Now()
 	e.write("inbox/new.txt", numbers(2))
-	waitFor(t, 5*time.Second, "new.txt", func() bool { return s.numStarted() == 2 })
+	testkit.WaitFor(t, 5*time.Second, "new.txt", func() bool { return s.numStarted() == 2 })
 	if waited := time.Since(written); waited < f.Settle {
 		t.Errorf("a file written just now started after %v, within the settle window of %v", waited, f.Settle)
 	}

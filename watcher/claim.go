@@ -1,7 +1,6 @@
 package watcher
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +17,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/phonecheck/phonecheck/internal/durable"
+	"github.com/phonecheck/phonecheck/internal/input"
 )
 
 // job is a claimed file on its way to Start.
@@ -28,6 +30,7 @@ type job struct {
 	calls  int         // Start calls made
 	errs   int         // Start errors in a row
 	hashed bool
+	open   bool // "open for writing" was logged
 }
 
 // claim renames a ready file into processing/ and queues it.
@@ -71,6 +74,7 @@ func (w *Watcher) claim(c *candidate, fi, marker os.FileInfo) {
 		return
 	}
 	delete(w.cands, c.path)
+	w.toSync[filepath.Dir(c.path)], w.toSync[f.processing] = true, true
 	w.stats.Claimed.Add(1)
 	if marker != nil {
 		mp := c.path + MarkerSuffix
@@ -85,11 +89,29 @@ func (w *Watcher) claim(c *candidate, fi, marker os.FileInfo) {
 		rel = name
 	}
 	w.log.Info("claimed", "folder", f.Dir, "file", filepath.ToSlash(rel), "size", fi.Size(), "path", dst)
-	w.queue.push(&job{
+	w.claimed = append(w.claimed, &job{
 		claim:  Claim{Path: dst, Name: name, Rel: filepath.ToSlash(rel), Folder: f.Folder},
 		before: fi,
 		fresh:  true,
 	})
+}
+
+// flushClaims makes the renames of this check pass durable, one sync per
+// directory, and only then queues the claimed files: no run is started for
+// a claim that a power cut could undo.
+func (w *Watcher) flushClaims() {
+	for d := range w.toSync {
+		if err := durable.SyncDir(d); err != nil {
+			w.stats.Errors.Add(1)
+			w.log.Warn("cannot sync a folder after a claim", "dir", d, "error", err)
+		}
+		delete(w.toSync, d)
+	}
+	for _, j := range w.claimed {
+		w.queue.push(j)
+	}
+	clear(w.claimed)
+	w.claimed = w.claimed[:0]
 }
 
 // recoverProcessing queues the files a previous run left in processing/.
@@ -125,7 +147,7 @@ func (w *Watcher) process(ctx context.Context, j *job) {
 	c := &j.claim
 	log := w.log.With("folder", c.Folder.Dir, "file", c.Rel, "path", c.Path)
 	if !j.hashed {
-		in, err := w.inspect(c.Path)
+		in, err := w.inspect(c.Path, w.leases(c.Folder))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			// Its run archived it, or a person moved it: nothing left to do.
@@ -134,6 +156,17 @@ func (w *Watcher) process(ctx context.Context, j *job) {
 		case err != nil:
 			w.fail(j, "it could not be read: "+err.Error(),
 				"Check that the watcher's user may read it, then move it back into the inbox.")
+			return
+		}
+		if in.open {
+			// A writer holds the claimed file open (it opened it as the
+			// claim renamed it): its content is not final yet.
+			if !j.open {
+				j.open = true
+				log.Warn("claimed file is open for writing; waiting for its writer to close it")
+			}
+			j.before = nil
+			w.later(j, c.Folder.Settle)
 			return
 		}
 		if j.before != nil && (in.size != j.before.Size() || !in.mtime.Equal(j.before.ModTime())) {
@@ -155,7 +188,8 @@ func (w *Watcher) process(ctx context.Context, j *job) {
 	res, err := w.starter.Start(ctx, *c)
 	if err != nil {
 		if errors.Is(err, ErrPermanent) {
-			w.fail(j, "its run could not be started: "+err.Error(),
+			// The reason gives the cause; "permanent" is the watcher's word, not the user's.
+			w.fail(j, "its run could not be started: "+strings.TrimPrefix(err.Error(), ErrPermanent.Error()+": "),
 				"Fix the cause, then move the file back into the inbox.")
 			return
 		}
@@ -183,10 +217,57 @@ func (w *Watcher) process(ctx context.Context, j *job) {
 		w.stats.Resumed.Add(1)
 		log.Info("run exists for this file already; left to it")
 	case res.Path != "" || (j.fresh && j.calls == 1):
-		// Another copy of this content has its run; this one needs nothing more.
-		w.duplicate(j, res)
+		// Another copy of this content has its run: this one ends as that
+		// run does.
+		if res.Await == nil {
+			w.duplicate(j, res)
+			return
+		}
+		log.Info("duplicate content; waiting for the run of its original", "original", res.Path)
+		w.followers.Go(func() { w.follow(w.runCtx, j, res) })
 	default:
 		log.Warn("a run exists for this content, but the starter cannot tell whether it uses this file; left in processing")
+	}
+}
+
+// leases reports whether the folder's files are read under a lease.
+func (w *Watcher) leases(f *Folder) bool {
+	for _, wf := range w.folders {
+		if wf.Folder == f {
+			return wf.lease.Load()
+		}
+	}
+	return false
+}
+
+// follow waits for the outcome of the run that a duplicate's content
+// already has, then archives the duplicate as that run ended. Until then
+// the copy stays in processing/; a watcher stopped meanwhile takes it up
+// again when it starts.
+func (w *Watcher) follow(ctx context.Context, j *job, res StartResult) {
+	c := &j.claim
+	for n := 1; ; n++ {
+		out, err := res.Await(ctx)
+		if err == nil {
+			if out.OK {
+				w.duplicate(j, res)
+			} else {
+				w.fail(j, fmt.Sprintf("its content is that of workflow %s, which ended without results: %s", res.WorkflowID, out.Reason),
+					"Fix the cause, then move the file back into the inbox.")
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		w.stats.Errors.Add(1)
+		d := w.retryDelay(n)
+		w.log.Warn("cannot learn the outcome of the original's run; the duplicate stays in processing", "folder", c.Folder.Dir, "file", c.Rel, "workflow", res.WorkflowID, "error", err, "retry_in", d)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
 	}
 }
 
@@ -207,7 +288,6 @@ func (w *Watcher) retryDelay(n int) time.Duration {
 // fail moves a claimed file to failed/ beside a <name>.reason file.
 func (w *Watcher) fail(j *job, problem, todo string) {
 	c := &j.claim
-	dst := filepath.Join(c.Folder.FailedDir(), filepath.Base(c.Path))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s was not processed: %s\n%s\n\n", c.Name, problem, todo)
 	fmt.Fprintf(&b, "inbox:  %s\nfile:   %s\n", c.Folder.Dir, c.Rel)
@@ -215,9 +295,13 @@ func (w *Watcher) fail(j *job, problem, todo string) {
 		fmt.Fprintf(&b, "sha256: %s\n", c.SHA256)
 	}
 	fmt.Fprintf(&b, "time:   %s\n", time.Now().UTC().Format(time.RFC3339))
-	if err := w.archive(c.Path, dst, ".reason", b.String()); err != nil {
+	dst, err := w.archive(c.Path, c.Folder.FailedDir(), shortTag(c.SHA256), ".reason", b.String())
+	if err != nil {
 		w.stats.Errors.Add(1)
-		w.log.Error("cannot move file to failed", "folder", c.Folder.Dir, "file", c.Rel, "error", err)
+		// Nothing retries this by itself: the log says where the file is and what to do.
+		w.log.Error("cannot move file to failed; it stays in processing", "folder", c.Folder.Dir, "file", c.Rel,
+			"reason", problem, "path", c.Path, "error", err,
+			"todo", "make room in (or make writable) "+c.Folder.FailedDir()+", then restart the watcher, which takes up files left in processing, or move the file back into the inbox")
 		return
 	}
 	w.stats.Failed.Add(1)
@@ -228,7 +312,6 @@ func (w *Watcher) fail(j *job, problem, todo string) {
 // beside a <name>.duplicate note naming that run.
 func (w *Watcher) duplicate(j *job, res StartResult) {
 	c := &j.claim
-	dst := filepath.Join(c.Folder.DoneDir(), filepath.Base(c.Path))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s was not processed again: the same content is already handled by workflow %s.\n", c.Name, res.WorkflowID)
 	b.WriteString("Its results are that workflow's results; this copy needs nothing more.\n\n")
@@ -237,7 +320,8 @@ func (w *Watcher) duplicate(j *job, res StartResult) {
 		fmt.Fprintf(&b, "its copy: %s\n", res.Path)
 	}
 	fmt.Fprintf(&b, "time:     %s\n", time.Now().UTC().Format(time.RFC3339))
-	if err := w.archive(c.Path, dst, ".duplicate", b.String()); err != nil {
+	dst, err := w.archive(c.Path, c.Folder.DoneDir(), shortTag(c.SHA256), ".duplicate", b.String())
+	if err != nil {
 		w.stats.Errors.Add(1)
 		w.log.Error("cannot move duplicate to done", "folder", c.Folder.Dir, "file", c.Rel, "error", err)
 		return
@@ -246,42 +330,15 @@ func (w *Watcher) duplicate(j *job, res StartResult) {
 	w.log.Info("duplicate content; moved to done", "folder", c.Folder.Dir, "file", c.Rel, "sha256", c.SHA256, "workflow", res.WorkflowID, "path", dst)
 }
 
-// archive writes dst+suffix (atomically), then moves src to dst. Written in
+// archive moves src into dir beside a note (dir/<name><suffix>). Written in
 // that order, a crash leaves the file in processing/, where the next start
 // takes it up again.
-func (w *Watcher) archive(src, dst, suffix, note string) error {
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(dst+suffix, []byte(note)); err != nil {
-		return err
-	}
-	return os.Rename(src, dst)
+func (w *Watcher) archive(src, dir, tag, suffix, note string) (string, error) {
+	return durable.MoveInto(src, dir, tag, &durable.Note{Suffix: suffix, Text: note})
 }
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
-}
-
-// binaryWindow is how far the check for NUL bytes reads.
-const binaryWindow = 64 << 10
 
 type inspection struct {
+	open    bool // someone has the file open for writing: nothing else is set
 	sum     string
 	size    int64
 	mtime   time.Time
@@ -299,30 +356,40 @@ type inputFile interface {
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // inspect hashes a file in one streaming pass and checks that it can be an
-// input: not empty, not only white space, no NUL byte in the first 64 KiB.
-func (w *Watcher) inspect(path string) (inspection, error) {
+// input: not empty, not only white space, a file validate can read by its
+// first 64 KiB (input.Detect).
+// With lease, it reads under a read lease, so the hash is of a file that no
+// one had open for writing from the first byte read to the last.
+func (w *Watcher) inspect(path string, lease bool) (inspection, error) {
 	var in inspection
 	f, err := w.open(path)
 	if err != nil {
 		return in, err
 	}
 	defer f.Close()
+	leased := false
+	if of, ok := f.(*os.File); ok && lease {
+		switch takeLease(of) {
+		case leaseBusy:
+			in.open = true
+			return in, nil
+		case leaseHeld:
+			leased = true
+		}
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
 	h := sha256.New()
 	var blank blankCheck
 	var n int64
+	head := make([]byte, 0, input.HeadSize)
 	for {
 		k, rerr := f.Read(buf)
 		if k > 0 {
 			chunk := buf[:k]
-			if n < binaryWindow {
-				if i := bytes.IndexByte(chunk[:min(int64(k), binaryWindow-n)], 0); i >= 0 {
-					in.problem = fmt.Sprintf("it is not a text file (byte %d is a NUL byte; is it a spreadsheet, an archive or UTF-16 text?)", n+int64(i))
-					in.todo = "Save it as plain text or CSV in UTF-8 with one phone number per line, and drop it into the inbox again."
-					break
-				}
+			if len(head) < cap(head) {
+				head = append(head, chunk[:min(k, cap(head)-len(head))]...)
 			}
 			h.Write(chunk)
 			blank.write(chunk)
@@ -334,6 +401,24 @@ func (w *Watcher) inspect(path string) (inspection, error) {
 		if rerr != nil {
 			return in, rerr
 		}
+	}
+	// What validate cannot read is named as validate names it: a legacy or
+	// password-protected workbook, a PDF, an archive, binary data.
+	var at io.ReaderAt
+	if of, ok := f.(*os.File); ok {
+		at = of
+	}
+	if n > 0 {
+		if c, err := input.Detect(head, at, n); err != nil {
+			in.problem = strings.TrimPrefix(err.Error(), input.ErrUnsupported.Error()+": ")
+			in.todo = "Save it as CSV, XLSX or plain text with one phone number per line, and drop it into the inbox again."
+		} else if c == input.ZipFile {
+			blank.blank = false // a workbook: whether it holds numbers is the run's to say
+		}
+	}
+	if leased && leaseBroken(f.(*os.File)) {
+		in.open = true // a writer opened it while it was read
+		return in, nil
 	}
 	info, err := f.Stat()
 	if err != nil {
@@ -440,4 +525,13 @@ func (q *jobQueue) pop(ctx context.Context) (*job, bool) {
 			return nil, false
 		}
 	}
+}
+
+// shortTag tells two archived files of one name apart: the content's short
+// hash, or the time for a file rejected before it was hashed.
+func shortTag(sha string) string {
+	if sha == "" {
+		return time.Now().UTC().Format("20060102T150405.000000000")
+	}
+	return sha[:min(12, len(sha))]
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,10 +46,21 @@ type Folder struct {
 	Dir string
 	// Region is the default region for numbers written without +; "" for none.
 	Region string
+	// Columns, RegionColumn and Sheet choose what is read of a CSV, TSV or
+	// XLSX input: the phone column(s) by header name or 1-based number,
+	// the column of each row's region, the workbook's sheet ("" or nil:
+	// chosen from the file, as validate chooses).
+	Columns      []string
+	RegionColumn string
+	Sheet        string
 	// Formats are the exports the run writes (csv, xlsx, jsonl); nil leaves it to the caller.
 	Formats []string
 	// OutputDir is where the run writes its results; "" leaves it to the caller.
 	OutputDir string
+	// Split also writes valid.<format> and invalid.<format> beside each result file.
+	Split bool
+	// Notify is a URL the run POSTs its signed notice to when the file is done or failed; "" for none.
+	Notify string
 	// Settle is how long a file's size and modification time must stay unchanged
 	// before it is claimed. Zero means DefaultSettle. Not used with DoneMarker.
 	Settle time.Duration
@@ -189,6 +201,11 @@ func (f Folder) normalize() (Folder, error) {
 	if f.Region, err = phone.NormalizeRegion(f.Region); err != nil {
 		return f, fmt.Errorf("region: %w", err)
 	}
+	if f.Notify != "" {
+		if u, err := url.Parse(f.Notify); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return f, fmt.Errorf("notify: %q is not an http or https URL", f.Notify)
+		}
+	}
 	if f.Formats != nil {
 		var fs []string
 		for _, s := range f.Formats {
@@ -250,8 +267,13 @@ func within(path, dir string) bool {
 type fileFolder struct {
 	Dir        string   `json:"dir"`
 	Region     *string  `json:"region"`
+	Column     columns  `json:"column"`
+	RegionCol  *string  `json:"region_column"`
+	Sheet      *string  `json:"sheet"`
 	Formats    []string `json:"formats"`
 	Out        *string  `json:"out"`
+	Split      *bool    `json:"split"`
+	Notify     *string  `json:"notify"`
 	Settle     *string  `json:"settle"`
 	MinAge     *string  `json:"min_age"`
 	Recursive  *bool    `json:"recursive"`
@@ -279,7 +301,9 @@ type fileConfig struct {
 //	  "defaults": {"region": "CH", "formats": ["csv"], "out": "results", "settle": "2s"},
 //	  "folders": [
 //	    {"dir": "inbox/ch"},
-//	    {"dir": "inbox/us", "region": "US", "formats": ["csv", "xlsx"], "recursive": true,
+//	    {"dir": "inbox/crm", "column": "Mobile", "region_column": "Country", "sheet": "Contacts"},
+//	    {"dir": "inbox/us", "region": "US", "formats": ["csv", "xlsx"], "split": true,
+//	     "notify": "https://hooks.example.com/phonecheck", "recursive": true,
 //	     "done_marker": false, "min_age": "0s", "poll": false, "patterns": ["*.txt"], "state_dir": ""}
 //	  ]
 //	}
@@ -456,21 +480,29 @@ func (ff fileFolder) folder(d fileFolder, base string) (Folder, error) {
 		return Folder{}, errors.New(`"dir" is missing`)
 	}
 	f := Folder{
-		Dir:        path(ff.Dir),
-		Region:     str(ff.Region, d.Region),
-		OutputDir:  path(str(ff.Out, d.Out)),
-		StateDir:   path(str(ff.StateDir, d.StateDir)),
-		Recursive:  boolean(ff.Recursive, d.Recursive),
-		DoneMarker: boolean(ff.DoneMarker, d.DoneMarker),
-		Poll:       boolean(ff.Poll, d.Poll),
-		Formats:    ff.Formats,
-		Patterns:   ff.Patterns,
+		Dir:          path(ff.Dir),
+		Region:       str(ff.Region, d.Region),
+		RegionColumn: str(ff.RegionCol, d.RegionCol),
+		Sheet:        str(ff.Sheet, d.Sheet),
+		Columns:      ff.Column,
+		OutputDir:    path(str(ff.Out, d.Out)),
+		Split:        boolean(ff.Split, d.Split),
+		Notify:       str(ff.Notify, d.Notify),
+		StateDir:     path(str(ff.StateDir, d.StateDir)),
+		Recursive:    boolean(ff.Recursive, d.Recursive),
+		DoneMarker:   boolean(ff.DoneMarker, d.DoneMarker),
+		Poll:         boolean(ff.Poll, d.Poll),
+		Formats:      ff.Formats,
+		Patterns:     ff.Patterns,
 	}
 	if f.Formats == nil {
 		f.Formats = d.Formats
 	}
 	if f.Patterns == nil {
 		f.Patterns = d.Patterns
+	}
+	if f.Columns == nil {
+		f.Columns = d.Column
 	}
 	var err error
 	if f.Settle, err = parseDuration("settle", str(ff.Settle, d.Settle)); err != nil {
@@ -480,4 +512,23 @@ func (ff fileFolder) folder(d fileFolder, base string) (Folder, error) {
 		return f, err
 	}
 	return f, nil
+}
+
+// columns is the config's "column": one name or number, or a list of them.
+type columns []string
+
+func (c *columns) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		if strings.TrimSpace(one) != "" {
+			*c = columns{one}
+		}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New(`"column": a column's name or number, or a list of them`)
+	}
+	*c = many
+	return nil
 }

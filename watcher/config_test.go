@@ -150,3 +150,29 @@ func TestMatches(t *testing.T) {
 		t.Error("no patterns should match everything")
 	}
 }
+
+// A folder's table options: "column" as one name or a list, defaults
+// inherited, folder keys winning.
+func TestLoadConfigTableOptions(t *testing.T) {
+	p := writeConfig(t, `{
+  "defaults": {"column": "Mobile", "sheet": "Contacts"},
+  "folders": [
+    {"dir": "crm"},
+    {"dir": "shop", "column": ["Phone", "3"], "region_column": "Country", "sheet": ""}
+  ]
+}`)
+	cfg, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crm, shop := cfg.Folders[0], cfg.Folders[1]
+	if !slices.Equal(crm.Columns, []string{"Mobile"}) || crm.Sheet != "Contacts" || crm.RegionColumn != "" {
+		t.Errorf("defaults not applied: %+v", crm)
+	}
+	if !slices.Equal(shop.Columns, []string{"Phone", "3"}) || shop.RegionColumn != "Country" || shop.Sheet != "" {
+		t.Errorf("folder keys: %+v", shop)
+	}
+	if _, err := parseConfig([]byte(`{"folders": [{"dir": "x", "column": 3}]}`), t.TempDir()); err == nil || !strings.Contains(err.Error(), `"column"`) {
+		t.Errorf("a numeric column: %v", err)
+	}
+}

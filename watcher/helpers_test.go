@@ -31,6 +31,29 @@ type fakeStarter struct {
 	verify    bool  // check that the file at Path has the claimed hash
 	bad       []string
 	block     bool // block until ctx is done
+	// await, when set, gives Existing results an Await that waits for
+	// finish(sha256, outcome).
+	await    bool
+	outcomes map[string]chan Outcome
+}
+
+// finish ends the run of a content with an outcome, for Await.
+func (s *fakeStarter) finish(sha string, o Outcome) {
+	s.outcome(sha) <- o
+}
+
+func (s *fakeStarter) outcome(sha string) chan Outcome {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outcomes == nil {
+		s.outcomes = map[string]chan Outcome{}
+	}
+	ch, ok := s.outcomes[sha]
+	if !ok {
+		ch = make(chan Outcome, 1)
+		s.outcomes[sha] = ch
+	}
+	return ch
 }
 
 func newFake() *fakeStarter {
@@ -73,6 +96,19 @@ func (s *fakeStarter) Start(ctx context.Context, c Claim) (StartResult, error) {
 		r := StartResult{WorkflowID: wf, Existing: true, Path: p}
 		if s.hidePath {
 			r.Path = ""
+		}
+		if s.await {
+			sha := c.SHA256
+			r.Await = func(ctx context.Context) (Outcome, error) {
+				ch := s.outcome(sha)
+				select {
+				case o := <-ch:
+					ch <- o // every copy learns it
+					return o, nil
+				case <-ctx.Done():
+					return Outcome{}, ctx.Err()
+				}
+			}
 		}
 		return r, nil
 	}
@@ -211,15 +247,4 @@ func mustNew(t testing.TB, cfg Config, s Starter) *Watcher {
 		t.Fatal(err)
 	}
 	return w
-}
-
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -50,6 +50,18 @@ type StartResult struct {
 	// (left alone: that run reads and archives it) from another copy of the same
 	// content (moved to done/ with a .duplicate note).
 	Path string
+	// Await, when set for an Existing run, waits for that run to close and
+	// tells how it ended. A duplicate copy then follows its original: to
+	// done/ once the run completed, to failed/ with the run's reason when it
+	// did not. Without Await a duplicate goes to done/ at once.
+	Await func(ctx context.Context) (Outcome, error)
+}
+
+// Outcome is how a run ended.
+type Outcome struct {
+	// OK is set for a run that completed; otherwise Reason says why not.
+	OK     bool
+	Reason string
 }
 
 // Starter starts one pipeline run per distinct content. Start must be
@@ -82,6 +94,10 @@ type Watcher struct {
 	stats   Stats
 	queue   jobQueue
 	running atomic.Bool
+	// followers are the duplicates waiting for their original's outcome;
+	// they stop waiting when runCtx, Run's context, ends.
+	followers sync.WaitGroup
+	runCtx    context.Context
 
 	// Owned by the Run loop.
 	fsw     *fsnotify.Watcher
@@ -90,6 +106,8 @@ type Watcher struct {
 	due     dueHeap
 	timerAt time.Time
 	gen     uint64
+	claimed []*job          // claims of this check pass, queued once durable
+	toSync  map[string]bool // directories whose names changed in this pass
 
 	// Test hooks.
 	open      func(string) (inputFile, error)
@@ -102,6 +120,9 @@ type folder struct {
 	*Folder
 	processing, done, failed string
 	poll                     bool
+	// lease: claim a file only under a read lease, which proves that no
+	// one has it open for writing (local Linux file systems).
+	lease atomic.Bool
 }
 
 // candidate is a file in an inbox that is not claimed yet.
@@ -114,6 +135,7 @@ type candidate struct {
 	gen        uint64    // the scan that last saw it
 	claimFails int
 	staleSaid  bool
+	openSaid   bool // "still open for writing" was logged
 }
 
 // New checks cfg, creates the inboxes and their processing/, done/ and failed/
@@ -136,6 +158,7 @@ func New(cfg Config, starter Starter, logger *slog.Logger) (*Watcher, error) {
 		open:    func(p string) (inputFile, error) { return os.Open(p) },
 		watched: map[string]*folder{},
 		cands:   map[string]*candidate{},
+		toSync:  map[string]bool{},
 		inject:  make(chan error, 1),
 	}
 	w.queue.wake = make(chan struct{}, 1)
@@ -189,6 +212,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return errors.New("watcher: Run called twice")
 	}
+	w.runCtx = ctx
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var workers sync.WaitGroup
@@ -216,6 +240,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	grace := time.AfterFunc(w.cfg.ShutdownGrace, stopWork)
 	workers.Wait()
+	w.followers.Wait()
 	grace.Stop()
 	s := w.stats.Snapshot()
 	w.log.Info("watcher stopped", "claimed", s.Claimed, "started", s.Started, "existing", s.Existing, "failed", s.Failed)
@@ -224,6 +249,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 func (w *Watcher) setupWatches() {
 	for _, f := range w.folders {
+		// A read lease sees only this host's writers: on a network file
+		// system the settle window alone decides.
+		f.lease.Store(leasesSupported && remoteFS(f.Dir) == "")
 		if f.poll {
 			w.log.Info("polling folder (configured)", "folder", f.Dir, "every", w.cfg.PollInterval)
 			continue
@@ -484,6 +512,7 @@ func (w *Watcher) checkDue() {
 		c.due = time.Time{}
 		w.check(c, now)
 	}
+	w.flushClaims()
 }
 
 // check claims c when it is ready, or schedules the next check.
@@ -515,7 +544,42 @@ func (w *Watcher) check(c *candidate, now time.Time) {
 		}
 		marker = m
 	}
+	if c.f.lease.Load() {
+		lf, state := w.tryLease(c)
+		if state == leaseBusy {
+			// However long its writer pauses, a file open for writing is
+			// not finished: look again once it may be.
+			if !c.openSaid {
+				c.openSaid = true
+				w.log.Info("file is still open for writing; waiting for its writer to close it", "folder", c.f.Dir, "file", filepath.Base(c.path))
+			}
+			w.schedule(c, now.Add(c.f.Settle))
+			return
+		}
+		if lf != nil {
+			defer lf.Close() // releases the lease, after the claim
+		}
+	}
 	w.claim(c, fi, marker)
+}
+
+// tryLease opens c for reading and takes a read lease on it. A file system
+// that cannot take leases turns them off for the folder, once, with a log.
+func (w *Watcher) tryLease(c *candidate) (*os.File, leaseState) {
+	f, err := os.Open(c.path)
+	if err != nil {
+		return nil, leaseUnsupported // gone or unreadable: the claim says which
+	}
+	state := takeLease(f)
+	if state != leaseHeld {
+		f.Close()
+		f = nil
+	}
+	if state == leaseUnsupported {
+		c.f.lease.Store(false)
+		w.log.Info("cannot take read leases in this folder (file system or permissions): files are claimed once they have held still for the settle window", "folder", c.f.Dir, "settle", c.f.Settle)
+	}
+	return f, state
 }
 
 // rescan walks root (the inbox or a directory below it) and observes every

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phonecheck/phonecheck/internal/testkit"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -57,7 +58,7 @@ func TestSlowWriterIsNotClaimedBeforeItFinishes(t *testing.T) {
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the start", func() bool { return s.numStarted() == 1 })
 	s.check(t)
 	if got := s.started[0]; got.SHA256 != sum(want.String()) || got.Size != int64(want.Len()) || got.Name != "slow.txt" {
 		t.Fatalf("started with %s (%d bytes), want the whole file %s (%d bytes)", got.SHA256, got.Size, sum(want.String()), want.Len())
@@ -83,7 +84,7 @@ func TestTemporaryNamesWaitForRenameIntoPlace(t *testing.T) {
 	if err := os.Rename(filepath.Join(e.dir("inbox"), "x.txt.part"), filepath.Join(e.dir("inbox"), "x.txt")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*time.Second, "x.txt to start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "x.txt to start", func() bool { return s.numStarted() == 1 })
 	if got := s.startedNames(); !slices.Equal(got, []string{"x.txt"}) {
 		t.Fatalf("started %v, want [x.txt]", got)
 	}
@@ -106,8 +107,8 @@ func TestDoneMarker(t *testing.T) {
 		t.Fatal("claimed without its .done marker")
 	}
 	e.write("inbox/a.txt.done", "")
-	waitFor(t, 2*time.Second, "a.txt to start", func() bool { return s.numStarted() == 1 })
-	waitFor(t, time.Second, "the marker to be removed", func() bool { return len(e.files("inbox")) == 0 })
+	testkit.WaitFor(t, 2*time.Second, "a.txt to start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, time.Second, "the marker to be removed", func() bool { return len(e.files("inbox")) == 0 })
 
 	// A marker left from an earlier file does not let the next one through.
 	e.write("inbox/b.txt.done", "")
@@ -124,7 +125,7 @@ func TestDoneMarker(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(e.dir("inbox"), "b.txt.done"), now, now); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 2*time.Second, "b.txt to start", func() bool { return s.numStarted() == 2 })
+	testkit.WaitFor(t, 2*time.Second, "b.txt to start", func() bool { return s.numStarted() == 2 })
 	if got := s.startedNames(); !slices.Equal(got, []string{"a.txt", "b.txt"}) {
 		t.Fatalf("started %v", got)
 	}
@@ -139,7 +140,7 @@ func TestManyFilesDroppedAtOnceStartOnceEach(t *testing.T) {
 	for i := range n {
 		e.write(fmt.Sprintf("inbox/n%03d.txt", i), numbers(i))
 	}
-	waitFor(t, 20*time.Second, "500 starts", func() bool { return s.numStarted() == n })
+	testkit.WaitFor(t, 20*time.Second, "500 starts", func() bool { return s.numStarted() == n })
 	time.Sleep(300 * time.Millisecond) // room for a double start to show
 	s.mu.Lock()
 	for i := range n {
@@ -168,7 +169,7 @@ func TestFilesPresentBeforeStartAreProcessed(t *testing.T) {
 	e.write("inbox/early.txt.part", numbers(99))
 	s := newFake()
 	start(t, mustNew(t, e.config(e.folder("inbox")), s))
-	waitFor(t, 5*time.Second, "20 starts", func() bool { return s.numStarted() == 20 })
+	testkit.WaitFor(t, 5*time.Second, "20 starts", func() bool { return s.numStarted() == 20 })
 	if got := e.files("inbox"); !slices.Equal(got, []string{"early.txt.part"}) {
 		t.Fatalf("inbox holds %v", got)
 	}
@@ -213,7 +214,7 @@ func TestRestartWhileFilesArriveMissesNoneDoublesNone(t *testing.T) {
 		}
 		select {
 		case <-done:
-			waitFor(t, 20*time.Second, "all starts", func() bool { return s.numStarted() == n })
+			testkit.WaitFor(t, 20*time.Second, "all starts", func() bool { return s.numStarted() == n })
 			r.stop(t)
 			t.Logf("%d restarts; last run: %+v", restarts, r.Stats().Snapshot())
 			goto check
@@ -268,7 +269,7 @@ func TestIdenticalContentStartsOnce(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	e.write("inbox/b.txt", content)
 	e.write("inbox2/c.txt", content)
-	waitFor(t, 5*time.Second, "the duplicates", func() bool { return w.Stats().Duplicates.Load() == 2 })
+	testkit.WaitFor(t, 5*time.Second, "the duplicates", func() bool { return w.Stats().Duplicates.Load() == 2 })
 	if s.numStarted() != 1 {
 		t.Fatalf("%d runs started for one content", s.numStarted())
 	}
@@ -309,7 +310,7 @@ func TestOverflowIsRecoveredByRescan(t *testing.T) {
 	drop.Store(true)
 	w.eventHook = func(fsnotify.Event) bool { return !drop.Load() }
 	r := start(t, w)
-	waitFor(t, time.Second, "the first scan", func() bool { return w.Stats().Rescans.Load() > 0 })
+	testkit.WaitFor(t, time.Second, "the first scan", func() bool { return w.Stats().Rescans.Load() > 0 })
 	for i := range 5 {
 		e.write(fmt.Sprintf("inbox/lost%d.txt", i), numbers(i))
 	}
@@ -319,7 +320,7 @@ func TestOverflowIsRecoveredByRescan(t *testing.T) {
 	}
 	drop.Store(false)
 	w.inject <- fsnotify.ErrEventOverflow
-	waitFor(t, 3*time.Second, "the rescan to find the files", func() bool { return s.numStarted() == 5 })
+	testkit.WaitFor(t, 3*time.Second, "the rescan to find the files", func() bool { return s.numStarted() == 5 })
 	if got := r.Stats().Overflows.Load(); got != 1 {
 		t.Errorf("overflows = %d, want 1", got)
 	}
@@ -341,13 +342,13 @@ func TestKernelQueueOverflowIsRecovered(t *testing.T) {
 	var once sync.Once
 	w.eventHook = func(fsnotify.Event) bool { once.Do(func() { <-release }); return true }
 	start(t, w)
-	waitFor(t, time.Second, "the first scan", func() bool { return w.Stats().Rescans.Load() > 0 })
+	testkit.WaitFor(t, time.Second, "the first scan", func() bool { return w.Stats().Rescans.Load() > 0 })
 	const n = 10000
 	for i := range n {
 		e.write(fmt.Sprintf("inbox/q%05d.txt", i), numbers(i)+fmt.Sprint(i))
 	}
 	close(release)
-	waitFor(t, 60*time.Second, "10,000 starts", func() bool { return s.numStarted() == n })
+	testkit.WaitFor(t, 60*time.Second, "10,000 starts", func() bool { return s.numStarted() == n })
 	if got := w.Stats().Overflows.Load(); got < 1 {
 		t.Errorf("overflows = %d: the kernel queue did not overflow", got)
 	}
@@ -361,11 +362,11 @@ func TestPollMode(t *testing.T) {
 	w := start(t, mustNew(t, e.config(f), s))
 	e.write("inbox/p1.txt", numbers(1))
 	e.write("inbox/p2.txt.tmp", numbers(2))
-	waitFor(t, 3*time.Second, "p1 to start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "p1 to start", func() bool { return s.numStarted() == 1 })
 	if err := os.Rename(filepath.Join(e.dir("inbox"), "p2.txt.tmp"), filepath.Join(e.dir("inbox"), "p2.txt")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*time.Second, "p2 to start", func() bool { return s.numStarted() == 2 })
+	testkit.WaitFor(t, 3*time.Second, "p2 to start", func() bool { return s.numStarted() == 2 })
 	if w.fsw != nil {
 		t.Error("poll mode opened an event watcher")
 	}
@@ -386,7 +387,7 @@ func TestPollFallbackWhenWatchFails(t *testing.T) {
 	}
 	start(t, w)
 	e.write("inbox/fallback.txt", numbers(1))
-	waitFor(t, 3*time.Second, "the start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the start", func() bool { return s.numStarted() == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	if !strings.Contains(logs.String(), "polling folder") || !strings.Contains(logs.String(), "no space left") {
@@ -412,11 +413,11 @@ func TestSubdirectoriesOfARecursiveFolder(t *testing.T) {
 	e.write("inbox/old/before.txt", numbers(0))
 	s := newFake()
 	start(t, mustNew(t, e.config(f), s))
-	waitFor(t, 3*time.Second, "before.txt", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "before.txt", func() bool { return s.numStarted() == 1 })
 	e.write("inbox/sub/deeper/x.txt", numbers(1))
 	e.write("inbox/.git/hidden.txt", numbers(2))
 	e.write("inbox/old/y.txt", numbers(3))
-	waitFor(t, 3*time.Second, "x.txt and y.txt", func() bool { return s.numStarted() == 3 })
+	testkit.WaitFor(t, 3*time.Second, "x.txt and y.txt", func() bool { return s.numStarted() == 3 })
 	time.Sleep(300 * time.Millisecond)
 	if got := s.startedNames(); !slices.Equal(got, []string{"old/before.txt", "old/y.txt", "sub/deeper/x.txt"}) {
 		t.Fatalf("started %v", got)
@@ -439,17 +440,21 @@ func TestBadFilesGoToFailedWithAReason(t *testing.T) {
 		"empty.txt":  {"", "empty (0 bytes)"},
 		"blank.txt":  {" \n\t\r\n\n", "only white space"},
 		"bom.txt":    {"\ufeff\n \u3000\u00a0\n", "only white space"},
-		"binary.txt": {"+41 44 668 18 00\n\x00\x01\x02", "not a text file (byte 17 is a NUL"},
-		"utf16.txt":  {"\xff\xfe+\x004\x001\x00", "not a text file"},
+		"binary.txt": {"+41 44 668 18 00\n\x00\x01\x02", "binary data (byte 17 is a NUL byte)"},
+		"legacy.xls": {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "save it as XLSX or CSV"},
+		"report.pdf": {"%PDF-1.4\n", "a PDF document"},
 		"locked.txt": {numbers(1), "could not be read"},
 	}
 	for name, b := range bad {
 		e.write("inbox/"+name, b.content)
 	}
 	e.write("inbox/good.txt", numbers(2))
-	waitFor(t, 5*time.Second, "the rejections", func() bool { return w.Stats().Failed.Load() == int64(len(bad)) })
-	waitFor(t, 5*time.Second, "good.txt", func() bool { return s.numStarted() == 1 })
-	if got := s.startedNames(); !slices.Equal(got, []string{"good.txt"}) {
+	// A workbook and UTF-16 text (Excel's "Unicode text") are inputs too.
+	e.write("inbox/good.xlsx", "PK\x03\x04\x14\x00\x00\x00\x00\x00")
+	e.write("inbox/good-utf16.txt", "\xff\xfe+\x004\x001\x00")
+	testkit.WaitFor(t, 5*time.Second, "the rejections", func() bool { return w.Stats().Failed.Load() == int64(len(bad)) })
+	testkit.WaitFor(t, 5*time.Second, "the good files", func() bool { return s.numStarted() == 3 })
+	if got := s.startedNames(); !slices.Equal(got, []string{"good-utf16.txt", "good.txt", "good.xlsx"}) {
 		t.Fatalf("started %v", got)
 	}
 	failed := e.files("failed/inbox")
@@ -470,8 +475,8 @@ func TestBadFilesGoToFailedWithAReason(t *testing.T) {
 			t.Errorf("%s: content changed on the way to failed/", orig)
 		}
 	}
-	if got := e.files("processing/inbox"); len(got) != 1 {
-		t.Errorf("processing holds %v, want good.txt only", got)
+	if got := e.files("processing/inbox"); len(got) != 3 {
+		t.Errorf("processing holds %v, want the good files only", got)
 	}
 }
 
@@ -482,11 +487,11 @@ func TestStartErrorKeepsTheFileAndRetries(t *testing.T) {
 	s.failNext = 3
 	w := start(t, mustNew(t, e.config(e.folder("inbox")), s))
 	e.write("inbox/r.txt", numbers(1))
-	waitFor(t, 3*time.Second, "a failed attempt", func() bool { return w.Stats().Retries.Load() >= 1 })
+	testkit.WaitFor(t, 3*time.Second, "a failed attempt", func() bool { return w.Stats().Retries.Load() >= 1 })
 	if got := e.files("processing/inbox"); len(got) != 1 || originalName(got[0]) != "r.txt" {
 		t.Fatalf("after a failed Start processing/ holds %v", got)
 	}
-	waitFor(t, 5*time.Second, "the start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 5*time.Second, "the start", func() bool { return s.numStarted() == 1 })
 	if st := w.Stats().Snapshot(); st.Retries != 3 || st.Started != 1 || st.Errors != 3 || st.Duplicates != 0 {
 		t.Errorf("stats %+v", st)
 	}
@@ -502,7 +507,7 @@ func TestPermanentStartErrorGoesToFailed(t *testing.T) {
 	s.failWith = Permanent(errors.New("namespace phonecheck does not exist"))
 	w := start(t, mustNew(t, e.config(e.folder("inbox")), s))
 	e.write("inbox/p.txt", numbers(1))
-	waitFor(t, 3*time.Second, "the rejection", func() bool { return w.Stats().Failed.Load() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the rejection", func() bool { return w.Stats().Failed.Load() == 1 })
 	var reason string
 	for _, n := range e.files("failed/inbox") {
 		if strings.HasSuffix(n, ".reason") {
@@ -527,7 +532,10 @@ func TestFilesLeftInProcessingAreTakenUp(t *testing.T) {
 	s.runPath[sum(numbers(2))] = filepath.Join(e.dir("processing"), "inbox", "abcdefabcdef-running.txt")
 	s.runPath[sum(numbers(3))] = filepath.Join(e.root, "elsewhere", "original.txt")
 	w := start(t, mustNew(t, e.config(e.folder("inbox")), s))
-	waitFor(t, 3*time.Second, "the recovered files", func() bool { st := w.Stats(); return st.Existing.Load() == 2 && st.Started.Load() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the recovered files", func() bool {
+		st := w.Stats()
+		return st.Existing.Load() == 2 && st.Started.Load() == 1 && st.Duplicates.Load() == 1
+	})
 	if st := w.Stats().Snapshot(); st.Recovered != 3 || st.Resumed != 1 || st.Duplicates != 1 {
 		t.Errorf("stats %+v", st)
 	}
@@ -548,7 +556,7 @@ func TestFilesLeftInProcessingAreTakenUp(t *testing.T) {
 	e2.write("processing/inbox/abcdefabcdef-running.txt", numbers(2))
 	s2.runPath[sum(numbers(2))] = "?"
 	w2 := start(t, mustNew(t, e2.config(e2.folder("inbox")), s2))
-	waitFor(t, 3*time.Second, "the recovered file", func() bool { return w2.Stats().Existing.Load() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the recovered file", func() bool { return w2.Stats().Existing.Load() == 1 })
 	time.Sleep(100 * time.Millisecond)
 	if got := e2.files("processing/inbox"); len(got) != 1 || w2.Stats().Duplicates.Load() != 0 {
 		t.Errorf("a file whose run may exist was moved: processing holds %v", got)
@@ -565,7 +573,7 @@ func TestShutdownLeavesUnstartedFilesForTheNextRun(t *testing.T) {
 	s.block = true
 	r := start(t, mustNew(t, cfg, s))
 	e.write("inbox/s.txt", numbers(1))
-	waitFor(t, 3*time.Second, "the claim", func() bool { return r.Stats().Claimed.Load() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the claim", func() bool { return r.Stats().Claimed.Load() == 1 })
 	time.Sleep(50 * time.Millisecond)
 	t0 := time.Now()
 	r.stop(t)
@@ -579,7 +587,7 @@ func TestShutdownLeavesUnstartedFilesForTheNextRun(t *testing.T) {
 	s.block = false
 	s.mu.Unlock()
 	start(t, mustNew(t, cfg, s))
-	waitFor(t, 3*time.Second, "the start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the start", func() bool { return s.numStarted() == 1 })
 }
 
 // A write that lands after the claim (a writer pausing longer than the
@@ -608,7 +616,7 @@ func TestWriteAfterClaimIsWaitedFor(t *testing.T) {
 	}
 	start(t, w)
 	e.write("inbox/late.txt", "+41 44 668 18 00\n")
-	waitFor(t, 3*time.Second, "the start", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the start", func() bool { return s.numStarted() == 1 })
 	s.check(t)
 	if got, want := s.started[0].SHA256, sum("+41 44 668 18 00\n+41 44 668 18 01\n"); got != want {
 		t.Fatalf("started with the content before the late write")
@@ -642,7 +650,7 @@ func TestLogsNeverHoldFileContents(t *testing.T) {
 	start(t, w)
 	e.write("inbox/secret.txt", "+41 79 QZX SECRET 01\n")
 	e.write("inbox/secret-bin.txt", "SECRET\x00")
-	waitFor(t, 3*time.Second, "both files", func() bool { return s.numStarted() == 1 && w.Stats().Failed.Load() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "both files", func() bool { return s.numStarted() == 1 && w.Stats().Failed.Load() == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	// Upper-case letters never occur in hashes, hex tokens or timestamps.
@@ -722,11 +730,11 @@ func TestMinAge(t *testing.T) {
 	}
 	e.write("inbox/new.txt", numbers(2))
 	t0 := time.Now()
-	waitFor(t, 3*time.Second, "old.txt", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "old.txt", func() bool { return s.numStarted() == 1 })
 	if got := s.startedNames(); !slices.Equal(got, []string{"old.txt"}) {
 		t.Fatalf("started %v first, want old.txt", got)
 	}
-	waitFor(t, 3*time.Second, "new.txt", func() bool { return s.numStarted() == 2 })
+	testkit.WaitFor(t, 3*time.Second, "new.txt", func() bool { return s.numStarted() == 2 })
 	if d := time.Since(t0); d < f.MinAge-50*time.Millisecond {
 		t.Errorf("new.txt started after %v, before its minimum age of %v", d, f.MinAge)
 	}
@@ -751,7 +759,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	for i := range 30 {
 		e.write(fmt.Sprintf("inbox/c%02d.txt", i), numbers(i))
 	}
-	waitFor(t, 5*time.Second, "30 starts", func() bool { return inner.numStarted() == 30 })
+	testkit.WaitFor(t, 5*time.Second, "30 starts", func() bool { return inner.numStarted() == 30 })
 	if p := peak.Load(); p > 3 || p < 2 {
 		t.Errorf("peak concurrent Start calls %d, want 2..3", p)
 	}
@@ -765,20 +773,20 @@ func TestLongNameAndRemovedInbox(t *testing.T) {
 	w := start(t, mustNew(t, e.config(e.folder("inbox")), s))
 	long := strings.Repeat("n", 250) + ".txt"
 	e.write("inbox/"+long, numbers(1))
-	waitFor(t, 3*time.Second, "the long name", func() bool { return s.numStarted() == 1 })
+	testkit.WaitFor(t, 3*time.Second, "the long name", func() bool { return s.numStarted() == 1 })
 	if got := s.started[0].Name; got != long {
 		t.Errorf("Name = %q, want the original name", got)
 	}
 	if err := os.RemoveAll(e.dir("inbox")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*time.Second, "the inbox to be created again", func() bool {
+	testkit.WaitFor(t, 3*time.Second, "the inbox to be created again", func() bool {
 		_, err := os.Stat(e.dir("inbox"))
 		return err == nil
 	})
 	time.Sleep(50 * time.Millisecond)
 	e.write("inbox/again.txt", numbers(2))
-	waitFor(t, 3*time.Second, "a file in the new inbox", func() bool { return s.numStarted() == 2 })
+	testkit.WaitFor(t, 3*time.Second, "a file in the new inbox", func() bool { return s.numStarted() == 2 })
 	if w.Stats().Rescans.Load() > 3 {
 		t.Logf("rescans: %d", w.Stats().Rescans.Load())
 	}
