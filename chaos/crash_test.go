@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phonecheck/phonecheck/internal/testkit"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
@@ -257,7 +258,7 @@ func TestUpKilled(t *testing.T) {
 	}
 	runs := plan(rng(t), max(2, kills/4), triggers)
 	lanes(t, runs, 2, func(t *testing.T, runs []killRun) {
-		apiListen := freeAddr(t) // the same address after a restart, as the default 8080 is
+		apiListen := testkit.FreeAddr(t) // the same address after a restart, as the default 8080 is
 		s := newStack(t, stackOptions{WorkerArgs: []string{"--api-listen", apiListen}})
 		for _, run := range runs {
 			content, want := cleanRunOf(t, taskLines, run.seed)

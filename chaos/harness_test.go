@@ -11,9 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/phonecheck/phonecheck/internal/testkit"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,7 +31,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/phonecheck/phonecheck/activities"
-	"github.com/phonecheck/phonecheck/apiserver/store"
+	"github.com/phonecheck/phonecheck/apiserver/taskdb"
 	"github.com/phonecheck/phonecheck/internal/corpus"
 	"github.com/phonecheck/phonecheck/temporalx"
 	"github.com/phonecheck/phonecheck/workflows"
@@ -102,17 +102,6 @@ func rng(t testing.TB) *rand.Rand {
 		s2 = s2<<8 | uint64(b)
 	}
 	return rand.New(rand.NewPCG(seed, s2))
-}
-
-// freeAddr is a loopback address nothing listens on right now.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // proc is a child process in its own process group, its stdout and stderr
@@ -227,6 +216,9 @@ type stackOptions struct {
 	// APIURL, with Split false, points up at this API (a fake) with Key.
 	APIURL string
 	Region string // default CH
+	// NotIdempotent leaves the worker's --api-idempotent off (the worker
+	// must then treat a lost answer to an upload as possibly charged).
+	NotIdempotent bool
 }
 
 // stack is a pipeline of child processes in a temp directory:
@@ -252,7 +244,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 	dir := t.TempDir()
 	s := &stack{t: t, opts: opts, dir: dir, inbox: filepath.Join(dir, "inbox"), out: filepath.Join(dir, "results"),
-		logs: filepath.Join(dir, "logs"), tempAddr: freeAddr(t), key: Key}
+		logs: filepath.Join(dir, "logs"), tempAddr: testkit.FreeAddr(t), key: Key}
 	for _, d := range []string{s.inbox, s.out, s.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -261,7 +253,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	// Runs before the temp dir goes: no secret anywhere in the stack's files.
 	t.Cleanup(s.checkNoSecrets)
 	if opts.Split {
-		s.apiAddr = freeAddr(t)
+		s.apiAddr = testkit.FreeAddr(t)
 		s.startServe()
 	}
 	s.startUp()
@@ -292,7 +284,7 @@ func (s *stack) startServe() {
 func (s *stack) startUp() {
 	s.t.Helper()
 	args := []string{"up", "--data-dir", filepath.Join(s.dir, "up"), "--inbox", s.inbox, "--out", s.out,
-		"--temporal-listen", s.tempAddr, "--api-listen", "127.0.0.1:0", "--region", s.opts.Region}
+		"--temporal-listen", s.tempAddr, "--api-listen", "127.0.0.1:0", "--no-ui", "--region", s.opts.Region}
 	var env []string
 	switch {
 	case s.opts.Split:
@@ -311,7 +303,8 @@ func (s *stack) startUp() {
 		before = strings.Count(s.up.output(), "phonecheck is up")
 	}
 	s.up = spawn(s.t, s.dir, filepath.Join(s.logs, "up.log"), env, args...)
-	deadline := time.Now().Add(60 * time.Second)
+	// Temporal's services may take up to 2 min to start on a loaded host.
+	deadline := time.Now().Add(150 * time.Second)
 	for strings.Count(s.up.output(), "phonecheck is up") <= before {
 		if !s.up.running() || time.Now().After(deadline) {
 			s.t.Fatalf("up did not start (%v); its log:\n%s", s.up.err, tail(s.up.output(), 3000))
@@ -330,8 +323,15 @@ func (s *stack) startUp() {
 
 func (s *stack) startWorker() {
 	s.t.Helper()
-	args := append([]string{"worker", "--temporal-address", s.tempAddr, "--api-url", "http://" + s.apiAddr,
-		"--data-dir", filepath.Join(s.dir, "wk"), "--store", filepath.Join(s.dir, "store")}, s.opts.WorkerArgs...)
+	// serve honours Idempotency-Key, and a user pointing a worker at it says
+	// so; a kill between the last byte and the answer is then retried, not
+	// failed as ambiguous.
+	args := []string{"worker", "--temporal-address", s.tempAddr, "--api-url", "http://" + s.apiAddr,
+		"--data-dir", filepath.Join(s.dir, "wk"), "--store", filepath.Join(s.dir, "store")}
+	if !s.opts.NotIdempotent {
+		args = append(args, "--api-idempotent")
+	}
+	args = append(args, s.opts.WorkerArgs...)
 	s.worker = spawn(s.t, s.dir, filepath.Join(s.logs, "worker.log"), []string{"PHONECHECK_API_KEY=" + Key}, args...)
 }
 
@@ -346,12 +346,13 @@ func (s *stack) drop(name string, content []byte) string {
 	if err := os.Rename(tmp, filepath.Join(s.inbox, name)); err != nil {
 		s.t.Fatal(err)
 	}
-	return workflowID(content)
+	return s.workflowID(content)
 }
 
-func workflowID(content []byte) string {
+// workflowID is the id of content dropped into the stack's inbox (with its region).
+func (s *stack) workflowID(content []byte) string {
 	sum := sha256.Sum256(content)
-	return workflows.WorkflowID(hex.EncodeToString(sum[:]))
+	return workflows.WorkflowID(hex.EncodeToString(sum[:]), workflows.Options{Region: s.opts.Region})
 }
 
 // outcome is how a workflow ended.
@@ -443,18 +444,18 @@ func (s *stack) diagnostics() string {
 
 // charges reads the offline server's ledger (its SQLite file; WAL lets us
 // read beside the running server).
-func (s *stack) charges() []store.Charge {
+func (s *stack) charges() []taskdb.Charge {
 	s.t.Helper()
 	db := filepath.Join(s.dir, "srv", "apiserver", "state.db")
 	if !s.opts.Split {
 		db = filepath.Join(s.dir, "up", "apiserver", "state.db")
 	}
-	st, err := store.Open(db)
+	st, err := taskdb.Open(db)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer st.Close()
-	cs, err := st.Charges(context.Background(), store.ChargeFilter{})
+	cs, err := st.Charges(context.Background(), taskdb.ChargeFilter{})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -462,7 +463,7 @@ func (s *stack) charges() []store.Charge {
 }
 
 // countCharges counts charges by endpoint, for one task or all ("").
-func countCharges(cs []store.Charge, endpoint, task string) int {
+func countCharges(cs []taskdb.Charge, endpoint, task string) int {
 	n := 0
 	for _, c := range cs {
 		if c.Endpoint == endpoint && (task == "" || c.TaskID == task) {

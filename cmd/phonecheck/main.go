@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/phonecheck/phonecheck/internal/cli"
+	"github.com/phonecheck/phonecheck/cmd/phonecheck/internal/cli"
 )
 
 func main() {

@@ -53,6 +53,13 @@ func rowAttributes() map[string]schema.Attribute {
 	return m
 }
 
+// taskRowAttributes is the nested schema of a task's row.
+func taskRowAttributes() map[string]schema.Attribute {
+	m := rowAttributes()
+	m["columns"] = schema.MapAttribute{Computed: true, ElementType: types.StringType, Description: columnsDescription}
+	return m
+}
+
 func (d *numbersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "Validates a list of phone numbers offline with the phonecheck engine (libphonenumber's exact answers). " +

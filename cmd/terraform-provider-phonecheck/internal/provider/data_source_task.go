@@ -2,16 +2,11 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/phonecheck/phonecheck/phone"
 	"github.com/phonecheck/phonecheck/workflows"
@@ -51,6 +47,7 @@ func newTaskDataSource() datasource.DataSource { return &taskDataSource{} }
 type taskModel struct {
 	WorkflowID types.String   `tfsdk:"workflow_id"`
 	File       types.String   `tfsdk:"file"`
+	Region     types.String   `tfsdk:"region"`
 	Wait       types.Bool     `tfsdk:"wait"`
 	OnlyValid  types.Bool     `tfsdk:"only_valid"`
 	Types      types.Set      `tfsdk:"types"`
@@ -99,14 +96,19 @@ func (d *taskDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest,
 			"workflow_id": schema.StringAttribute{
 				Optional:    true,
 				Computed:    true,
-				Description: "The workflow id, phonecheck-<sha256 of the input file>, as `phonecheck list` shows it. Computed when file is given.",
-				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^phonecheck-[0-9a-f]{64}$`),
-					"must be phonecheck- followed by the 64 lowercase hex digits of the input's sha256; to look a task up by its input, set file instead")},
+				Description: "The workflow id, phonecheck-<sha256 of the input file>-<digest of its options>, as `phonecheck list` shows it. Computed when file is given.",
+				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^phonecheck-[0-9a-f]{64}(-[0-9a-f]{12})?$`),
+					"must be phonecheck- followed by the 64 lowercase hex digits of the input's sha256 (and, for files submitted with options, - and 12 more); to look a task up by its input, set file instead")},
 			},
 			"file": schema.StringAttribute{
 				Optional:    true,
-				Description: "Path of the input file as it was submitted (any copy with the same content): its sha256 names the workflow.",
+				Description: "Path of the input file as it was submitted (any copy with the same content): its sha256 and region name the workflow.",
 				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"region": schema.StringAttribute{
+				Optional: true,
+				Description: "With file: the default region the file was submitted with (the same content with another region is another task). " +
+					"Default: the provider's region.",
 			},
 			"wait": schema.BoolAttribute{
 				Optional: true,
@@ -157,7 +159,7 @@ func (d *taskDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest,
 			"numbers": schema.ListNestedAttribute{
 				Computed:     true,
 				Description:  "The result rows that pass only_valid, types and regions, in input order; empty until the workflow completes.",
-				NestedObject: schema.NestedAttributeObject{Attributes: rowAttributes()},
+				NestedObject: schema.NestedAttributeObject{Attributes: taskRowAttributes()},
 			},
 			"valid_numbers": schema.ListAttribute{
 				Computed: true, ElementType: types.StringType,
@@ -175,23 +177,8 @@ func (d *taskDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 	d.data = configured(req.ProviderData, &resp.Diagnostics)
 }
 
-func fileSHA256(name string) (string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func statusName(s enumspb.WorkflowExecutionStatus) string {
-	return strings.ToLower(strings.TrimPrefix(s.String(), "WORKFLOW_EXECUTION_STATUS_"))
-}
-
+// Read is resolve (which workflow), await (its result, or its progress
+// when it runs and wait is off) and load (the rows of its CSV output).
 func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m taskModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -202,17 +189,6 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Provider not configured", "The phonecheck provider was not configured; this is a bug, please report it.")
 		return
 	}
-	id := m.WorkflowID.ValueString()
-	if !m.File.IsNull() {
-		sum, err := fileSHA256(m.File.ValueString())
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("file"), "Cannot read the input file",
-				fmt.Sprintf("%v. file must be the input file as it was submitted (or a copy with the same content): its sha256 names the workflow. Use workflow_id if the file is gone.", err))
-			return
-		}
-		id = workflows.WorkflowID(sum)
-	}
-	m.WorkflowID = types.StringValue(id)
 	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -220,84 +196,151 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	c, err := d.data.temporal()
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot reach Temporal", err.Error()+". Set temporal_address (and namespace, TLS settings) in the provider block, or TEMPORAL_ADDRESS.")
+	t := d.resolve(ctx, &m, &resp.Diagnostics)
+	if t == nil {
 		return
 	}
+	t.timeout = timeout
+	empty(&m)
+	res, finished := t.await(ctx, &m, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !finished { // its progress, with a warning
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		return
+	}
+	d.load(ctx, t, res, &m, resp)
+}
+
+// task is the workflow a read is about, as resolve found it.
+type task struct {
+	c       client.Client
+	id      string
+	where   string // the namespace and address, for messages
+	status  enumspb.WorkflowExecutionStatus
+	timeout time.Duration // the read timeout
+}
+
+// resolve checks file and region, finds the workflow (by workflow_id, or
+// by file and region) and describes it; it sets m.WorkflowID. It returns
+// nil with the diagnostics on error.
+func (d *taskDataSource) resolve(ctx context.Context, m *taskModel, diags *diag.Diagnostics) *task {
+	id := m.WorkflowID.ValueString()
+	if !m.File.IsNull() {
+		if _, _, err := workflows.HashFile(m.File.ValueString()); err != nil {
+			diags.AddAttributeError(path.Root("file"), "Cannot read the input file",
+				fmt.Sprintf("%v. file must be the input file as it was submitted (or a copy with the same content): its sha256 names the workflow. Use workflow_id if the file is gone.", err))
+			return nil
+		}
+	}
+	region := d.data.region
+	if !m.Region.IsNull() {
+		norm, err := phone.NormalizeRegion(m.Region.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("region"), "Invalid region", err.Error()+".")
+			return nil
+		}
+		region = norm
+	}
+	c, err := d.data.temporal()
+	if err != nil {
+		diags.AddError("Cannot reach Temporal", err.Error()+". Set temporal_address (and namespace, TLS settings) in the provider block, or TEMPORAL_ADDRESS.")
+		return nil
+	}
 	where := fmt.Sprintf("in namespace %s at %s", d.data.opts.Namespace, d.data.opts.Address)
+	if !m.File.IsNull() {
+		var none *workflows.NoWorkflowError
+		if id, err = workflows.FindWorkflow(ctx, c, m.File.ValueString(), workflows.Options{Region: region}); errors.As(err, &none) {
+			diags.AddError("No such phonecheck task",
+				fmt.Sprintf("There is %s %s. This data source never starts one: submit the file first with 'phonecheck submit FILE' or drop it into a watched inbox, set region to the one it was submitted with, and check that the provider points at the cluster the workers use.", err, where))
+			return nil
+		} else if err != nil {
+			diags.AddError("Cannot look the phonecheck task up", fmt.Sprintf("%v (%s)", err, where))
+			return nil
+		}
+	}
+	m.WorkflowID = types.StringValue(id)
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		resp.Diagnostics.AddError("No such phonecheck task",
+		diags.AddError("No such phonecheck task",
 			fmt.Sprintf("There is no workflow %s %s. This data source never starts one: submit the file first with 'phonecheck submit FILE' or drop it into a watched inbox, and check that the provider points at the cluster the workers use.", id, where))
-		return
+		return nil
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot describe the phonecheck task", fmt.Sprintf("DescribeWorkflowExecution %s %s: %v", id, where, err))
-		return
+		diags.AddError("Cannot describe the phonecheck task", fmt.Sprintf("DescribeWorkflowExecution %s %s: %v", id, where, err))
+		return nil
 	}
-	status := desc.GetWorkflowExecutionInfo().GetStatus()
-	empty(&m)
-	if status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && !m.Wait.ValueBool() {
-		m.Status = types.StringValue(statusName(status))
-		var p workflows.Progress
+	return &task{c: c, id: id, where: where, status: desc.GetWorkflowExecutionInfo().GetStatus()}
+}
+
+// await returns the workflow's result once it has closed. A running
+// workflow without wait is not waited for: finished is false, m holds its
+// progress and a warning says so. With wait it waits up to the read
+// timeout (ctx's deadline).
+func (t *task) await(ctx context.Context, m *taskModel, diags *diag.Diagnostics) (res workflows.Result, finished bool) {
+	if t.status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && !m.Wait.ValueBool() {
+		m.Status = types.StringValue(workflows.StatusName(t.status))
 		// A query needs a worker; without one it would wait out the read timeout.
 		qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
-		v, qerr := c.QueryWorkflow(qctx, id, "", "progress")
+		p, qerr := workflows.GetProgress(qctx, t.c, t.id)
 		qcancel()
-		if qerr != nil || v.Get(&p) != nil {
-			resp.Diagnostics.AddWarning("phonecheck task not finished",
-				fmt.Sprintf("Workflow %s is still running, and its progress is unavailable (%v): is a worker running? numbers stays empty until it completes; set wait = true to wait up to timeouts.read.", id, qerr))
+		if qerr != nil {
+			diags.AddWarning("phonecheck task not finished",
+				fmt.Sprintf("Workflow %s is still running, and its progress is unavailable (%v): is a worker running? numbers stays empty until it completes; set wait = true to wait up to timeouts.read.", t.id, qerr))
 		} else {
-			setProgress(&m, p)
-			resp.Diagnostics.AddWarning("phonecheck task not finished",
+			setProgress(m, p)
+			diags.AddWarning("phonecheck task not finished",
 				fmt.Sprintf("Workflow %s is at stage %s (checked %d of %d, %d polls). numbers stays empty until it completes; run again later, or set wait = true to wait up to timeouts.read (now %s).",
-					id, p.Stage, p.Success+p.Failure, p.Total, p.Polls, timeout))
+					t.id, p.Stage, p.Success+p.Failure, p.Total, p.Polls, t.timeout))
 		}
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-		return
+		return res, false
 	}
 	// Wait by describing the workflow every second until it closes: the
 	// read timeout is then this context's own deadline. A long poll for the
 	// result can end with its own deadline error first, which would read as
 	// a failed workflow.
-	for status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && ctx.Err() == nil {
+	for t.status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
-			if desc, derr := c.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
-				status = desc.GetWorkflowExecutionInfo().GetStatus()
+			if desc, derr := t.c.DescribeWorkflowExecution(ctx, t.id, ""); derr == nil {
+				t.status = desc.GetWorkflowExecutionInfo().GetStatus()
 			}
 		}
 	}
-	var res workflows.Result
-	if err = ctx.Err(); err == nil {
-		err = c.GetWorkflow(ctx, id, "").Get(ctx, &res)
+	err := ctx.Err()
+	if err == nil {
+		err = t.c.GetWorkflow(ctx, t.id, "").Get(ctx, &res)
 	}
 	if err != nil && ctx.Err() != nil {
 		stage := "unknown"
-		var p workflows.Progress
 		qctx, qcancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if v, qerr := c.QueryWorkflow(qctx, id, "", "progress"); qerr == nil && v.Get(&p) == nil {
+		if p, qerr := workflows.GetProgress(qctx, t.c, t.id); qerr == nil {
 			stage = p.Stage
 		}
 		qcancel()
-		resp.Diagnostics.AddError("Timed out waiting for the phonecheck task",
-			fmt.Sprintf("Workflow %s was still running at stage %s after %s. Raise timeouts.read (such as timeouts = { read = \"1h\" }), or remove wait to read its progress without waiting.", id, stage, timeout))
-		return
+		diags.AddError("Timed out waiting for the phonecheck task",
+			fmt.Sprintf("Workflow %s was still running at stage %s after %s. Raise timeouts.read (such as timeouts = { read = \"1h\" }), or remove wait to read its progress without waiting.", t.id, stage, t.timeout))
+		return res, false
 	}
-	if desc, derr := c.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
-		status = desc.GetWorkflowExecutionInfo().GetStatus()
+	if desc, derr := t.c.DescribeWorkflowExecution(ctx, t.id, ""); derr == nil {
+		t.status = desc.GetWorkflowExecutionInfo().GetStatus()
 	}
-	m.Status = types.StringValue(statusName(status))
+	m.Status = types.StringValue(workflows.StatusName(t.status))
 	if err != nil {
-		resp.Diagnostics.AddError("phonecheck task "+statusName(status),
-			fmt.Sprintf("Workflow %s ended without results: %v. The input was moved to the failed/ folder with a .reason file; fix the input and submit it again.", id, err))
-		return
+		diags.AddError("phonecheck task "+workflows.StatusName(t.status),
+			fmt.Sprintf("Workflow %s ended without results: %v. The input was moved to the failed/ folder with a .reason file; fix the input and submit it again.", t.id, err))
+		return res, false
 	}
-	setProgress(&m, res.Progress)
+	return res, true
+}
+
+// load fills the state from a completed workflow's result: counts and
+// paths, and the rows of its CSV output that pass the filters.
+func (d *taskDataSource) load(ctx context.Context, t *task, res workflows.Result, m *taskModel, resp *datasource.ReadResponse) {
+	setProgress(m, res.Progress)
 	m.OutputDir = types.StringValue(res.OutputDir)
 	m.Summary = types.StringValue(res.Summary)
 	m.RowCount, m.ValidCount, m.InvalidCount = types.Int64Value(int64(res.Rows)), types.Int64Value(int64(res.Valid)), types.Int64Value(int64(res.Invalid))
@@ -307,7 +350,7 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	csvPath, ok := res.Outputs["csv"]
 	if !ok {
 		resp.Diagnostics.AddError("phonecheck task has no CSV output",
-			fmt.Sprintf("Workflow %s wrote only %v. This data source reads the CSV output: submit files with a csv format (the default, --formats csv,xlsx).", id, keys(res.Outputs)))
+			fmt.Sprintf("Workflow %s wrote only %v. This data source reads the CSV output: submit files with a csv format (the default, --formats csv,xlsx).", t.id, keys(res.Outputs)))
 		return
 	}
 	f, err := d.openOutput(csvPath, res.OutputDir)
@@ -317,21 +360,21 @@ func (d *taskDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		return
 	}
 	defer f.Close()
-	flt, diags := newFilter(ctx, &m)
+	flt, diags := newFilter(ctx, m)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	col := newTFCollector(res.Rows)
-	if err := readRows(f, func(r *phone.Result) {
+	if err := readRows(f, f.Name(), func(r *phone.Result, cols map[string]string) {
 		if flt.keep(r) {
-			col.add(r)
+			col.add(r, cols)
 		}
 	}); err != nil {
-		resp.Diagnostics.AddError("Cannot read the task's CSV output", fmt.Sprintf("%s: %v. The file may have been changed or truncated; restore it or submit the input again.", f.Name(), err))
+		resp.Diagnostics.AddError("Cannot read the task's CSV output", fmt.Sprintf("%v. The file may have been changed or truncated; restore it or submit the input again.", err))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...) // with empty lists
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...) // with empty lists
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -374,7 +417,7 @@ func empty(m *taskModel) {
 		*n = types.Int64Value(0)
 	}
 	m.Outputs = types.MapValueMust(types.StringType, map[string]attr.Value{})
-	m.Numbers = types.ListValueMust(rowObjectType, []attr.Value{})
+	m.Numbers = types.ListValueMust(taskRowObjectType, []attr.Value{})
 	m.ValidNumbers = types.ListValueMust(types.StringType, []attr.Value{})
 }
 
@@ -411,47 +454,4 @@ func newFilter(ctx context.Context, m *taskModel) (rowFilter, diag.Diagnostics) 
 
 func (f rowFilter) keep(r *phone.Result) bool {
 	return (!f.onlyValid || r.IsValid()) && (f.types == nil || f.types[r.Type]) && (f.regions == nil || f.regions[r.Region])
-}
-
-// readRows streams a results CSV (the result schema's header, matched by
-// name and case-insensitively) into fn, one row at a time.
-func readRows(r io.Reader, fn func(*phone.Result)) error {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
-		return fmt.Errorf("no header: %w", err)
-	}
-	idx := map[string]int{}
-	for i, h := range header {
-		idx[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "\ufeff"))] = i
-	}
-	for _, need := range []string{"number", "phonecheck"} {
-		if _, ok := idx[need]; !ok {
-			return fmt.Errorf("header %q has no %s column", strings.Join(header, ","), need)
-		}
-	}
-	col := func(rec []string, name string) string {
-		if i, ok := idx[name]; ok && i < len(rec) {
-			return rec[i]
-		}
-		return ""
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		line, _ := strconv.Atoi(col(rec, "line"))
-		row := phone.Result{
-			Number: col(rec, "number"), PhoneCheck: strings.ToLower(col(rec, "phonecheck")), Input: col(rec, "input"), Line: line,
-			Reason: col(rec, "reason"), Type: col(rec, "type"), CountryCode: col(rec, "countrycode"), Region: col(rec, "region"),
-			International: col(rec, "international"), National: col(rec, "national"), Carrier: col(rec, "carrier"),
-			Location: col(rec, "location"), TimeZones: col(rec, "timezones"),
-		}
-		fn(&row)
-	}
 }

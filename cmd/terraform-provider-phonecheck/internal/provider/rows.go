@@ -42,6 +42,23 @@ var parseAttrTypes = func() map[string]attr.Type {
 
 var rowObjectType = types.ObjectType{AttrTypes: rowAttrTypes}
 
+// taskRowAttrTypes is a row of a task's output: the result row and, for a
+// table input, its other columns.
+var taskRowAttrTypes = func() map[string]attr.Type {
+	m := map[string]attr.Type{"columns": types.MapType{ElemType: types.StringType}}
+	for k, v := range rowAttrTypes {
+		m[k] = v
+	}
+	return m
+}()
+
+var taskRowObjectType = types.ObjectType{AttrTypes: taskRowAttrTypes}
+
+const columnsDescription = "For a CSV, TSV or XLSX input: the row's other columns by their header names, the input's own columns " +
+	"and ReasonDetail (with several phone columns, also the prefixed result columns of all but the first, whose results are " +
+	"the row's other attributes). A blank or repeated header name becomes its column's letters, such as `Column C`. A map has " +
+	"no order: line is the row's place in the input. Null for an input of one number a line."
+
 var rowDescriptions = map[string]string{
 	"number":        "E.164 form (such as +41446681800) when the input parses, else the input trimmed of surrounding white space.",
 	"phone_check":   "The verdict: `valid` or `invalid`.",

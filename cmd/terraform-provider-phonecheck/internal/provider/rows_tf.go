@@ -14,7 +14,9 @@ import (
 // tftypes values directly, which is several times faster than the
 // framework's attr values and reflection.
 var (
-	rowTFType      = rowObjectType.TerraformType(context.Background())
+	rowTFType      = taskRowObjectType.TerraformType(context.Background())
+	columnsTFType  = tftypes.Map{ElementType: tftypes.String}
+	nullColumnsTF  = tftypes.NewValue(columnsTFType, nil)
 	rowsTFType     = tftypes.List{ElementType: rowTFType}
 	stringsTFType  = tftypes.List{ElementType: tftypes.String}
 	emptyStringsTF = tftypes.NewValue(stringsTFType, []tftypes.Value{})
@@ -33,7 +35,16 @@ func newTFCollector(n int) *tfCollector {
 
 func tfString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
-func (c *tfCollector) add(r *phone.Result) {
+// add appends a row; cols is nil for an input of one number a line.
+func (c *tfCollector) add(r *phone.Result, cols map[string]string) {
+	colsv := nullColumnsTF
+	if cols != nil {
+		m := make(map[string]tftypes.Value, len(cols))
+		for k, v := range cols {
+			m[k] = tfString(v)
+		}
+		colsv = tftypes.NewValue(columnsTFType, m)
+	}
 	tz, ok := c.tz[r.TimeZones]
 	if !ok {
 		tz = emptyStringsTF
@@ -62,6 +73,7 @@ func (c *tfCollector) add(r *phone.Result) {
 		"carrier":       tfString(r.Carrier),
 		"location":      tfString(r.Location),
 		"time_zones":    tz,
+		"columns":       colsv,
 	}))
 	if r.IsValid() {
 		if _, dup := c.seen[r.Number]; !dup {

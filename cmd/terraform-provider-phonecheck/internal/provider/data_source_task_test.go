@@ -20,20 +20,23 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/phonecheck/phonecheck/internal/corpus"
-	"github.com/phonecheck/phonecheck/internal/pipelinetest"
+	"github.com/phonecheck/phonecheck/internal/testkit"
+	"github.com/phonecheck/phonecheck/internal/testkit/stack"
+	"github.com/phonecheck/phonecheck/phone"
+	"github.com/phonecheck/phonecheck/results"
 	"github.com/phonecheck/phonecheck/workflows"
 )
 
-// stack is a live pipeline (API server, Temporal, worker) for the data source to read.
-type stack struct{ *pipelinetest.Stack }
+// liveStack is a live pipeline (API server, Temporal, worker) for the data source to read.
+type liveStack struct{ *stack.Stack }
 
-func newStack(t *testing.T, processingDelay time.Duration) stack {
-	return stack{pipelinetest.New(t, processingDelay)}
+func newStack(t *testing.T, processingDelay time.Duration) liveStack {
+	return liveStack{stack.New(t, processingDelay)}
 }
 
 // submit writes content to a file, starts its workflow from a copy (the
 // workflow archives its input) and returns the original's path and the id.
-func (s stack) submit(t *testing.T, name string, content []byte) (string, string) {
+func (s liveStack) submit(t *testing.T, name string, content []byte) (string, string) {
 	orig := filepath.Join(s.Dir, name)
 	claimed := filepath.Join(s.Dir, "processing", name)
 	os.MkdirAll(filepath.Dir(claimed), 0o755)
@@ -43,17 +46,17 @@ func (s stack) submit(t *testing.T, name string, content []byte) (string, string
 		}
 	}
 	sum := sha256.Sum256(content)
-	in := workflows.Input{Path: claimed, Name: name, SHA256: hex.EncodeToString(sum[:]), Region: "CH",
+	in := workflows.Input{Path: claimed, Name: name, SHA256: hex.EncodeToString(sum[:]), Options: workflows.Options{Region: "CH"},
 		Formats: []string{"csv"}, OutputDir: filepath.Join(s.Dir, "out"),
 		DoneDir: filepath.Join(s.Dir, "done"), FailedDir: filepath.Join(s.Dir, "failed"), PollInterval: 200 * time.Millisecond}
-	run, _, err := workflows.Start(context.Background(), s.Client, in)
+	run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return orig, run.GetID()
 }
 
-func (s stack) wait(t *testing.T, id string) workflows.Result {
+func (s liveStack) wait(t *testing.T, id string) workflows.Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var res workflows.Result
@@ -89,7 +92,7 @@ func TestTaskConfigErrors(t *testing.T) {
 
 func TestTaskUnreachableTemporal(t *testing.T) {
 	acc(t)
-	addr := pipelinetest.FreeAddr(t) // nothing listens there
+	addr := testkit.FreeAddr(t) // nothing listens there
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
@@ -112,10 +115,19 @@ func TestTaskReadsFinishedWorkflow(t *testing.T) {
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{
 			{
+				// The same content with another region is another task.
+				Config: provider + fmt.Sprintf(`data "phonecheck_task" "t" {
+  file   = %q
+  region = "US"
+}`, file),
+				ExpectError: re(`No such phonecheck task(.|\n)*submitted(.|\n)*with(.|\n)*region=CH`),
+			},
+			{
 				// The remote task takes 2 s: wait = true waits for it.
 				Config: provider + fmt.Sprintf(`data "phonecheck_task" "t" {
-  file = %q
-  wait = true
+  file   = %q
+  region = "CH"
+  wait   = true
   timeouts = { read = "2m" }
 }`, file),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -128,6 +140,7 @@ func TestTaskReadsFinishedWorkflow(t *testing.T) {
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("number"), str("+41446681800")),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(2).AtMapKey("line"), knownvalue.Int64Exact(4)),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(2).AtMapKey("reason"), str("NOT_A_NUMBER")),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("columns"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("time_zones"), knownvalue.ListExact([]knownvalue.Check{str("Europe/Zurich")})),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("valid_numbers"),
 						knownvalue.ListExact([]knownvalue.Check{str("+41446681800"), str("+41791234567"), str("+16502530000")})),
@@ -156,6 +169,38 @@ func TestTaskReadsFinishedWorkflow(t *testing.T) {
 	})
 }
 
+// TestTaskReadsTableColumns: a CSV input's rows carry its own columns by
+// header name beside the results of its phone column.
+func TestTaskReadsTableColumns(t *testing.T) {
+	acc(t)
+	s := newStack(t, 0)
+	_, id := s.submit(t, "contacts.csv", []byte("name,email,phone\nAnn,ann@example.com,044 668 18 00\n\"Bo, Jr.\",bo@example.com,not a number\n"))
+	ds := "data.phonecheck_task.t"
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`provider "phonecheck" { temporal_address = %q }
+data "phonecheck_task" "t" {
+  workflow_id = %q
+  wait        = true
+  timeouts    = { read = "2m" }
+}`, s.Addr, id),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("row_count"), knownvalue.Int64Exact(2)),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers"), knownvalue.ListSizeExact(2)),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("number"), str("+41446681800")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("input"), str("044 668 18 00")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(0).AtMapKey("columns"), knownvalue.MapExact(map[string]knownvalue.Check{
+					"name": str("Ann"), "email": str("ann@example.com"), "phone": str("044 668 18 00"), "ReasonDetail": str("")})),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(1).AtMapKey("line"), knownvalue.Int64Exact(3)),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(1).AtMapKey("reason"), str("NOT_A_NUMBER")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("numbers").AtSliceIndex(1).AtMapKey("columns").AtMapKey("name"), str("Bo, Jr.")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("valid_numbers"), knownvalue.ListExact([]knownvalue.Check{str("+41446681800")})),
+			},
+		}},
+	})
+}
+
 // TestTaskPlanTime100k measures what a user sees: `terraform plan` with
 // the provider binary (through dev_overrides) reading a finished task of
 // 100,000 lines.
@@ -171,7 +216,7 @@ func TestTaskPlanTime100k(t *testing.T) {
 	t.Logf("pipeline finished %d rows in %s", res.Rows, time.Since(started).Round(time.Millisecond))
 
 	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-phonecheck"), "../cmd/terraform-provider-phonecheck")
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-phonecheck"), "../..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -184,7 +229,10 @@ func TestTaskPlanTime100k(t *testing.T) {
   }
 }
 provider "phonecheck" { temporal_address = %q }
-data "phonecheck_task" "t" { file = %q }
+data "phonecheck_task" "t" {
+  file   = %q
+  region = "CH"
+}
 output "rows" { value = length(data.phonecheck_task.t.numbers) }
 `, s.Addr, file)), 0o644)
 	plan := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "plan", "-input=false", "-no-color")
@@ -211,8 +259,8 @@ output "rows" { value = length(data.phonecheck_task.t.numbers) }
 // runningTask starts a workflow on a server with no worker: it stays
 // running, which is what the unfinished-task cases need.
 func runningTask(t *testing.T) (addr, id string) {
-	addr = pipelinetest.FreeAddr(t)
-	dev, c := pipelinetest.Temporal(t, filepath.Join(t.TempDir(), "t.db"), addr)
+	addr = testkit.FreeAddr(t)
+	dev, c := stack.Temporal(t, filepath.Join(t.TempDir(), "t.db"), addr)
 	t.Cleanup(func() { c.Close(); dev.Stop() })
 	run, _, err := workflows.Start(context.Background(), c, workflows.Input{Path: "/nowhere/x.txt", Name: "x.txt", SHA256: strings.Repeat("ab", 32), Formats: []string{"csv"}})
 	if err != nil {
@@ -257,5 +305,108 @@ data "phonecheck_task" "t" {
 	})
 	if d := time.Since(started); d > time.Minute {
 		t.Errorf("waited %s for a 2s read timeout", d)
+	}
+}
+
+// TestReadRows reads the pipeline's own CSV back row for row, and a changed
+// or truncated file is an error naming the file and line, never a row with
+// made-up values.
+func TestReadRows(t *testing.T) {
+	want := []phone.Result{
+		{Number: "+41446681800", PhoneCheck: "valid", Input: "044 668 18 00", Line: 1, Reason: "VALID", Type: "fixed_line",
+			CountryCode: "41", Region: "CH", International: "+41 44 668 18 00", National: "044 668 18 00", Location: "Zurich", TimeZones: "Europe/Zurich"},
+		{Number: "a, \"quoted\"\nvalue", PhoneCheck: "invalid", Input: "a, \"quoted\"\nvalue", Line: 2, Reason: "NOT_A_NUMBER"},
+	}
+	var buf bytes.Buffer
+	w, err := results.NewWriter(results.CSV, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if err := w.Write(&want[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []phone.Result
+	if err := readRows(bytes.NewReader(buf.Bytes()), "results.csv", func(r *phone.Result, cols map[string]string) {
+		if cols != nil {
+			t.Errorf("columns %v for the result schema", cols)
+		}
+		got = append(got, *r)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("read %+v\nwant %+v", got, want)
+	}
+	good := buf.String()
+	header, rows, _ := strings.Cut(good, "\n")
+	for _, c := range []struct{ name, text, msg string }{
+		{"line not a number", header + "\n" + strings.Replace(rows, ",1,VALID,", ",one,VALID,", 1), `results.csv: line 2: Line "one" is not a number`},
+		{"not the result schema", "number,phonecheck\n+41446681800,valid\n", "results.csv: not a result file"},
+		{"a field short", header + "\n+41446681800,valid,x,1,VALID\n", "results.csv: line 2: 5 fields, want 13"},
+		{"truncated in a quote", good[:strings.Index(good, "quoted")], "results.csv: line 3: quoted field not closed"},
+		{"empty", "", "results.csv: empty"},
+	} {
+		err := readRows(strings.NewReader(c.text), "results.csv", func(*phone.Result, map[string]string) {})
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.msg)
+		}
+	}
+}
+
+// TestReadRowsTable reads table outputs back by header names: another
+// delimiter and a BOM, result columns prefixed because an input column has
+// a result column's name, several phone columns, repeated and blank names.
+func TestReadRowsTable(t *testing.T) {
+	res := phone.Result{Number: "+41446681800", PhoneCheck: "valid", Input: "044 668 18 00", Line: 2, Reason: "VALID", Type: "fixed_line",
+		CountryCode: "41", Region: "CH", TimeZones: "Europe/Zurich"}
+	other := phone.Result{Number: "x", PhoneCheck: "invalid", Input: "x", Line: 2, Reason: "NOT_A_NUMBER"}
+	for _, c := range []struct {
+		name string
+		l    results.Layout
+		row  results.TableRow
+		want map[string]string
+	}{
+		{"semicolon and BOM", results.Layout{Columns: []string{"name", "phone"}, Phone: []string{"phone"}, Delimiter: ';', BOM: true},
+			results.TableRow{Values: []string{"Ann; \"A\"", "044 668 18 00"}, Results: []phone.Result{res}, Details: []string{""}},
+			map[string]string{"name": "Ann; \"A\"", "phone": "044 668 18 00", "ReasonDetail": ""}},
+		{"tab, an input column named Number", results.Layout{Columns: []string{"Number", "phone"}, Phone: []string{"phone"}, Delimiter: '\t'},
+			results.TableRow{Values: []string{"7", "044 668 18 00"}, Results: []phone.Result{res}, Details: []string{"d"}},
+			map[string]string{"Number": "7", "phone": "044 668 18 00", "phone ReasonDetail": "d"}},
+		{"two phone columns, a repeated and a blank name", results.Layout{Columns: []string{"tel", "tel", "", "fax"}, Phone: []string{"tel", "fax"}},
+			results.TableRow{Values: []string{"044 668 18 00", "b", "c", "x"}, Results: []phone.Result{res, other}, Details: []string{"", ""}},
+			map[string]string{"tel": "044 668 18 00", "Column B": "b", "Column C": "c", "fax": "x", "tel ReasonDetail": "",
+				"fax Number": "x", "fax phoneCheck": "invalid", "fax Input": "x", "fax Line": "2", "fax Reason": "NOT_A_NUMBER", "fax Type": "",
+				"fax CountryCode": "", "fax Region": "", "fax International": "", "fax National": "", "fax Carrier": "", "fax Location": "",
+				"fax TimeZones": "", "fax ReasonDetail": ""}},
+	} {
+		var buf bytes.Buffer
+		w, err := results.NewTableWriter(results.CSV, &buf, c.l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteRow(&c.row); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		err = readRows(bytes.NewReader(buf.Bytes()), "results.csv", func(r *phone.Result, cols map[string]string) {
+			n++
+			if *r != res {
+				t.Errorf("%s: row %+v, want %+v", c.name, *r, res)
+			}
+			if fmt.Sprint(cols) != fmt.Sprint(c.want) {
+				t.Errorf("%s: columns %v\nwant %v", c.name, cols, c.want)
+			}
+		})
+		if err != nil || n != 1 {
+			t.Errorf("%s: %d rows, %v\n%s", c.name, n, err, buf.String())
+		}
 	}
 }

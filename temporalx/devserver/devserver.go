@@ -1,6 +1,8 @@
-// Package temporalx dials Temporal clusters and runs the embedded
-// single-process Temporal server that `phonecheck up` uses.
-package temporalx
+// Package devserver runs the embedded single-process Temporal server that
+// `phonecheck up` uses. It is apart from temporalx, which only dials, so
+// that what dials a cluster (the Terraform provider, the short commands)
+// does not link the server and pay its start-up.
+package devserver
 
 import (
 	"errors"
@@ -23,8 +25,8 @@ import (
 	"go.temporal.io/server/temporal"
 )
 
-// DevServerOptions configure the embedded server.
-type DevServerOptions struct {
+// Options configure the embedded server.
+type Options struct {
 	// DatabaseFile is the SQLite file that holds every workflow; it is
 	// created with the schema on first start and reused afterwards.
 	DatabaseFile string
@@ -38,19 +40,19 @@ type DevServerOptions struct {
 	LogLevel string
 }
 
-// DevServer is a running embedded Temporal server.
-type DevServer struct {
+// Server is a running embedded Temporal server.
+type Server struct {
 	server  temporal.Server
 	address string
 }
 
 const clusterName = "active"
 
-// StartDevServer starts all four Temporal services in this process on an
+// Start starts all four Temporal services in this process on an
 // SQLite file. It returns once the frontend accepts connections.
-func StartDevServer(opt DevServerOptions) (*DevServer, error) {
+func Start(opt Options) (*Server, error) {
 	if opt.DatabaseFile == "" {
-		return nil, errors.New("temporalx: no database file")
+		return nil, errors.New("devserver: no database file")
 	}
 	if opt.FrontendAddress == "" {
 		opt.FrontendAddress = "127.0.0.1:7233"
@@ -63,11 +65,11 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 	}
 	host, portText, err := net.SplitHostPort(opt.FrontendAddress)
 	if err != nil {
-		return nil, fmt.Errorf("temporalx: frontend address %q: %w", opt.FrontendAddress, err)
+		return nil, fmt.Errorf("devserver: frontend address %q: %w", opt.FrontendAddress, err)
 	}
 	frontendPort, err := strconv.Atoi(portText)
 	if err != nil {
-		return nil, fmt.Errorf("temporalx: frontend port %q: %w", portText, err)
+		return nil, fmt.Errorf("devserver: frontend port %q: %w", portText, err)
 	}
 	if err := checkFree(opt.FrontendAddress); err != nil {
 		return nil, err
@@ -86,20 +88,20 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 			"busy_timeout": "10000", "cache_size": "-65536", "temp_store": "memory"},
 	}
 	if err := os.MkdirAll(filepath.Dir(opt.DatabaseFile), 0o755); err != nil {
-		return nil, fmt.Errorf("temporalx: %w", err)
+		return nil, fmt.Errorf("devserver: %w", err)
 	}
 	if _, err := os.Stat(opt.DatabaseFile); errors.Is(err, os.ErrNotExist) {
 		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
 			os.Remove(opt.DatabaseFile)
-			return nil, fmt.Errorf("temporalx: setting up the schema in %s: %w", opt.DatabaseFile, err)
+			return nil, fmt.Errorf("devserver: setting up the schema in %s: %w", opt.DatabaseFile, err)
 		}
 	}
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opt.Namespace, false, opt.SearchAttributes)
 	if err != nil {
-		return nil, fmt.Errorf("temporalx: %w", err)
+		return nil, fmt.Errorf("devserver: %w", err)
 	}
 	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
-		return nil, fmt.Errorf("temporalx: registering namespace %q: %w", opt.Namespace, err)
+		return nil, fmt.Errorf("devserver: registering namespace %q: %w", opt.Namespace, err)
 	}
 
 	// The other three services listen on free loopback ports; static hosts
@@ -147,6 +149,10 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 		Services:            services,
 		PublicClient:        config.PublicClient{HostPort: opt.FrontendAddress},
 	}
+	// The services' start is bounded by twice this (15 s otherwise): on a
+	// loaded host the worker service took longer, and the whole server
+	// failed to start. The hosts are static, so no ring is joined.
+	conf.Global.Membership.MaxJoinDuration = time.Minute
 	conf.Archival.History.State = "disabled"
 	conf.Archival.Visibility.State = "disabled"
 	conf.NamespaceDefaults.Archival.History.State = "disabled"
@@ -175,19 +181,19 @@ func StartDevServer(opt DevServerOptions) (*DevServer, error) {
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("temporalx: %w", err)
+		return nil, fmt.Errorf("devserver: %w", err)
 	}
 	if err := server.Start(); err != nil {
-		return nil, fmt.Errorf("temporalx: starting the server: %w", err)
+		return nil, fmt.Errorf("devserver: starting the server: %w", err)
 	}
-	return &DevServer{server: server, address: opt.FrontendAddress}, nil
+	return &Server{server: server, address: opt.FrontendAddress}, nil
 }
 
 // Address is the frontend's host:port.
-func (s *DevServer) Address() string { return s.address }
+func (s *Server) Address() string { return s.address }
 
 // Stop stops every service; the SQLite file keeps all state for the next start.
-func (s *DevServer) Stop() error { return s.server.Stop() }
+func (s *Server) Stop() error { return s.server.Stop() }
 
 func bindHost(svc config.Service) string {
 	if svc.RPC.BindOnIP != "" {
@@ -199,7 +205,7 @@ func bindHost(svc config.Service) string {
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("temporalx: finding a free port: %w", err)
+		return 0, fmt.Errorf("devserver: finding a free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
@@ -207,9 +213,18 @@ func freePort() (int, error) {
 
 // checkFree fails early, with the address, when something already listens there.
 func checkFree(addr string) error {
+	return checkFreeFor(addr, "", "is another Temporal server or phonecheck up running? use --temporal-listen")
+}
+
+// checkFreeFor is checkFree for what (a name in the message, "" for the
+// Temporal frontend), with a hint of what to do.
+func checkFreeFor(addr, what, hint string) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("temporalx: cannot listen on %s (is another Temporal server or phonecheck up running? use --temporal-listen): %w", addr, err)
+		if what != "" {
+			return fmt.Errorf("devserver: cannot listen on %s for %s (%s): %w", addr, what, hint, err)
+		}
+		return fmt.Errorf("devserver: cannot listen on %s (%s): %w", addr, hint, err)
 	}
 	l.Close()
 	time.Sleep(10 * time.Millisecond)

@@ -1,8 +1,9 @@
-package temporalx
+package devserver
 
 import (
 	"context"
 	"database/sql"
+	"github.com/phonecheck/phonecheck/internal/testkit"
 	"net"
 	"path/filepath"
 	"testing"
@@ -14,16 +15,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 	_ "modernc.org/sqlite"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func journalMode(t *testing.T, file string) string {
 	t.Helper()
@@ -51,11 +42,11 @@ func sleeper(ctx workflow.Context, d time.Duration) (string, error) {
 // file and sees the workflow complete.
 func TestDevServerKeepsWorkflowsAcrossRestarts(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "temporal.db")
-	addr := freeAddr(t)
-	opts := DevServerOptions{DatabaseFile: db, FrontendAddress: addr,
+	addr := testkit.FreeAddr(t)
+	opts := Options{DatabaseFile: db, FrontendAddress: addr,
 		SearchAttributes: map[string]enumspb.IndexedValueType{"PhonecheckStage": enumspb.INDEXED_VALUE_TYPE_KEYWORD}}
 	start := time.Now()
-	srv, err := StartDevServer(opts)
+	srv, err := Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +76,7 @@ func TestDevServerKeepsWorkflowsAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv, err = StartDevServer(opts)
+	srv, err = Start(opts)
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
@@ -120,7 +111,7 @@ func TestDevServerPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	_, err = StartDevServer(DevServerOptions{DatabaseFile: filepath.Join(t.TempDir(), "t.db"), FrontendAddress: l.Addr().String()})
+	_, err = Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "t.db"), FrontendAddress: l.Addr().String()})
 	if err == nil {
 		t.Fatal("started on a busy port")
 	}
