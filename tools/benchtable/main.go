@@ -30,7 +30,7 @@ func main() {
 			continue
 		}
 		name := strings.TrimPrefix(f[0], "Benchmark")
-		if i := strings.LastIndexByte(name, '-'); i > 0 { // the -GOMAXPROCS suffix
+		if i := strings.LastIndexByte(name, '-'); i > 0 && strings.Trim(name[i+1:], "0123456789") == "" { // the -GOMAXPROCS suffix
 			name = name[:i]
 		}
 		var figs []string
