@@ -172,6 +172,9 @@ type fakeAPI struct {
 	tasks     map[string][]byte // task id -> zip
 	keyLeaks  atomic.Int32
 	n         atomic.Int32
+	// createDelay holds each upload's answer back, so a run stays in its
+	// upload for a while.
+	createDelay time.Duration
 }
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -215,6 +218,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 					first, _, _ = strings.Cut(string(b), "\n")
 				}
 			}
+			time.Sleep(f.createDelay)
 			f.mu.Lock()
 			z, ok := f.zips[first]
 			id := fmt.Sprintf("00000000-0000-4000-8000-%012d", f.n.Add(1))
