@@ -69,8 +69,6 @@ fuzz:
 	go test ./results -run '^$$' -fuzz '^FuzzReadParallel$$' -fuzztime $(FUZZXLSXN)x
 	go test ./results -run '^$$' -fuzz '^FuzzXLSXCell$$' -fuzztime $(FUZZXLSXN)x
 	go test ./apiserver -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZHTTPN)x
-	go test ./internal/input -run '^$$' -fuzz '^FuzzRecordReader$$' -fuzztime $(FUZZN)x
-	go test ./internal/input -run '^$$' -fuzz '^FuzzOpenText$$' -fuzztime $(FUZZXLSXN)x
 	go test ./internal/xlsx -run '^$$' -fuzz '^FuzzSheet$$' -fuzztime $(FUZZXLSXN)x
 
 # The figures of doc/performance.md, each beside its baseline in the same
@@ -81,6 +79,7 @@ bench:
 	go test ./phone -run '^$$' -bench '^Benchmark(Check|CheckCore|BaselineNyaruka|BaselineNyarukaCore)$$' -benchtime 300000x -benchmem -cpu 1 | tee $(BENCHOUT)
 	go test ./phone -run '^$$' -bench '^BenchmarkFirstCheck$$' -benchmem | tee -a $(BENCHOUT)
 	go test ./results -run '^$$' -bench 'XLSX1M' -benchtime 1x | tee -a $(BENCHOUT)
+	go test ./internal/xlsx -run '^$$' -bench 'Read1M' -benchtime 1x -benchmem | tee -a $(BENCHOUT)
 	go test ./cmd/phonecheck/internal/cli -run '^$$' -bench 'Validate1M' -benchtime 1x | tee -a $(BENCHOUT)
 	go test ./apiserver -run '^$$' -bench 'Server1M' -benchtime 1x | tee -a $(BENCHOUT)
 	go test ./taskapi/resultzip -run '^$$' -bench 'ReadZip1M' -benchtime 3x | tee -a $(BENCHOUT)

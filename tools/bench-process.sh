@@ -33,3 +33,9 @@ bp -name validate-200k-csv -vs "$tmp/nyarukaloop -region CH $tmp/200k.txt" -vs-n
 for f in csv jsonl xlsx; do
 	bp -name "validate-1M-$f" -- "$pc" validate -q --region CH -o "$tmp/1m.$f" "$tmp/1m.txt"
 done
+# Spreadsheet inputs: a 1M-row, 6-column contact export as CSV beside the
+# plain one-number-per-line file of the same size, and the same rows as XLSX.
+go run ./tools/gennumbers -n 1000000 -format csv >"$tmp/1m-contacts.csv"
+go run ./tools/gennumbers -n 1000000 -format xlsx >"$tmp/1m-contacts.xlsx"
+bp -name validate-1M-table-csv -vs "$pc validate -q --region CH -o $tmp/1m-plain.csv $tmp/1m.txt" -vs-name plain-text -- "$pc" validate -q --region CH -o "$tmp/1m-contacts.out.csv" "$tmp/1m-contacts.csv"
+bp -name validate-1M-table-xlsx-in -- "$pc" validate -q --region CH -o "$tmp/1m-contacts.out2.csv" "$tmp/1m-contacts.xlsx"
