@@ -72,7 +72,9 @@ func TestDuplicateFollowsAFailingOriginal(t *testing.T) {
 	f := newFakeAPI(t)
 	f.createDelay = 8 * time.Second
 	const number = "+41446681999"
+	f.mu.Lock()
 	f.zips[number] = []byte("<html><body>502 Bad Gateway</body></html>") // fails the original at its download
+	f.mu.Unlock()
 	s := newStack(t, stackOptions{APIURL: f.api.URL})
 	content := []byte(number + "\n+41 79 123 45 67\n")
 	id := s.drop("original.txt", content)
