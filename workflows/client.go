@@ -84,6 +84,9 @@ func Start(ctx context.Context, c client.Client, in Input) (run client.WorkflowR
 		StaticSummary: startSummary(in),
 		// Searchable from the start, before any worker has picked it up.
 		TypedSearchAttributes: temporal.NewSearchAttributes(stageKey.ValueSet(StagePreparing)),
+		// Where this client also runs a worker (up), the first workflow
+		// task comes back in the start's answer, not through matching.
+		EnableEagerStart: true,
 	}, ProcessFile, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/phonecheck/phonecheck/activities"
 	"github.com/phonecheck/phonecheck/internal/testkit"
 	"github.com/phonecheck/phonecheck/internal/testkit/stack"
 	"github.com/phonecheck/phonecheck/workflows"
@@ -88,6 +89,61 @@ func TestKillAfterTheArchiveRunsNoStepAgain(t *testing.T) {
 	}
 	if ok, _ := s.Store.Exists(context.Background(), "work/"+workflows.FileKey(in.SHA256, in.Options)+"/local.csv"); ok {
 		t.Error("the work files are still in the store after the file finished")
+	}
+}
+
+// TestKillAfterFinishRunsNoStepAgain: the worker dies right after Finish
+// wrote the finished record and removed the work files, before its
+// workflow task's results are recorded. With no timer before Finish, the
+// next worker runs that task again: in up (no files queue) from a recall
+// of the record, on a watcher's files queue from the archive's result.
+// Either way the file finishes with validate's rows, one upload, no poll
+// run again, and its work files gone.
+func TestKillAfterFinishRunsNoStepAgain(t *testing.T) {
+	for _, watcher := range []string{"", "finish-watcher"} {
+		t.Run("files-queue="+watcher, func(t *testing.T) {
+			stall := &stallAfter{step: "Finish", stalled: make(chan struct{})}
+			stall.armed.Store(true)
+			s := liveStack{stack.NewWith(t, stack.Options{Worker: worker.Options{Interceptors: []interceptor.WorkerInterceptor{stall}}})}
+			in := s.input(t, "finish-kill.txt", 3000, 96)
+			if watcher != "" {
+				in.FilesQueue = workflows.FilesQueue(watcher)
+				files := workflows.NewFilesWorker(s.Client, &activities.Activities{Store: s.Store}, watcher)
+				if err := files.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer files.Stop()
+			}
+			content, _ := os.ReadFile(in.Path)
+			run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-stall.stalled:
+			case <-time.After(2 * time.Minute):
+				t.Fatal("Finish never ran")
+			}
+			s.StopWorker()
+			s.StartWorker()
+			res := waitResult(t, s.Client, run.GetID())
+			got, _ := os.ReadFile(res.Outputs["csv"])
+			if !bytes.Equal(got, validateCSV(t, content, in.Region)) {
+				t.Error("outputs differ from validate after the kill")
+			}
+			if n := s.Charges("tasks"); n != 1 {
+				t.Errorf("%d upload charges, want 1", n)
+			}
+			if n := s.Charges("gettasks"); n != res.Polls {
+				t.Errorf("%d gettasks charges, the workflow counted %d polls (a poll ran again)", n, res.Polls)
+			}
+			if res.Archived != filepath.Join(in.DoneDir, in.Name) {
+				t.Errorf("archived to %q", res.Archived)
+			}
+			if ok, _ := s.Store.Exists(context.Background(), "work/"+workflows.FileKey(in.SHA256, in.Options)+"/local.csv"); ok {
+				t.Error("the work files are still in the store after the file finished")
+			}
+		})
 	}
 }
 

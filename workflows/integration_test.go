@@ -85,15 +85,25 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 		name     string
 		size     int64 // 0: the file's own
 		history  string
-		activity int // activities scheduled
+		activity int    // activities scheduled
+		watcher  string // the files queue's owner, as with phonecheck watch ("": none, as in up)
 	}{
-		{"local-steps", 0, "testdata/history_local.json", 1},
-		{"activities", workflows.LocalStepMaxBytes + 1, "testdata/history_activities.json", 0},
+		{"local-steps", 0, "testdata/history_local.json", 1, ""},
+		{"local-steps-files-queue", 0, "testdata/history_local_files_queue.json", 2, "pipeline-watcher"},
+		{"activities", workflows.LocalStepMaxBytes + 1, "testdata/history_activities.json", 0, ""},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			in := s.input(t, mode.name+".txt", 5000, 21+uint64(len(mode.name)))
 			if mode.size > 0 {
 				in.Size = mode.size
+			}
+			if mode.watcher != "" {
+				in.FilesQueue = workflows.FilesQueue(mode.watcher)
+				files := workflows.NewFilesWorker(s.Client, &activities.Activities{Store: s.Store}, mode.watcher)
+				if err := files.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer files.Stop()
 			}
 			content, _ := os.ReadFile(in.Path)
 			before, beforePolls := s.Charges("tasks"), s.Charges("gettasks")
@@ -136,7 +146,7 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 				}
 			}
 			if mode.activity > 0 && scheduled != mode.activity {
-				t.Errorf("%d activities scheduled, want %d (the upload; the rest local)", scheduled, mode.activity)
+				t.Errorf("%d activities scheduled, want %d (the upload and an archive on a files queue; the rest local)", scheduled, mode.activity)
 			}
 			if mode.activity == 0 && scheduled < 8 {
 				t.Errorf("%d activities scheduled, want every step", scheduled)

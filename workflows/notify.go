@@ -49,7 +49,7 @@ func NotifyFile(ctx workflow.Context, in activities.NotifyInput) (activities.Not
 // notify starts the notice of a done or failed file, when one is asked
 // for, and waits only until it has started.
 func notify(ctx workflow.Context, in Input, st *state, n activities.Notification) {
-	if in.Notify == "" || workflow.GetVersion(ctx, changeNotify, workflow.DefaultVersion, 1) < 1 {
+	if in.Notify == "" || !st.changes.has(ctx, changeNotify) {
 		return
 	}
 	info := workflow.GetInfo(ctx)

@@ -92,6 +92,12 @@ type state struct {
 	// workflow task is never seen by visibility, only paid for.
 	eager     bool
 	published string
+	changes   changes
+	// records is the finished-records change; recalledAt is the workflow
+	// task (its started event id) in which the last recall found no
+	// record, for needsBoundary.
+	records    bool
+	recalledAt int
 }
 
 func (s *state) enter(ctx workflow.Context, stage string) {
@@ -179,16 +185,19 @@ func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return st.Progress, nil }); err != nil {
 		return nil, err
 	}
+	st.changes = newChanges(ctx)
 	var do steps
-	if workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) >= 1 {
+	if st.changes.has(ctx, changeLocalSteps) {
 		do.local = in.Size > 0 && in.Size <= LocalStepMaxBytes
 		st.eager = !do.local
 	}
-	records := workflow.GetVersion(ctx, changeFinishedRecords, workflow.DefaultVersion, 1) >= 1
+	records := st.changes.has(ctx, changeFinishedRecords)
+	st.records = records
 	if records && in.Generation == "" {
 		if res, ok, err := recall(ctx, in, st, do); ok || err != nil {
 			return res, err
 		}
+		st.recalled(ctx)
 	}
 	res, err := run(ctx, in, st, do, records)
 	if err == nil {
@@ -197,7 +206,7 @@ func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 	// Whatever failed, the input leaves the pipeline with a reason: also
 	// when the run was cancelled, whose own context is done by then.
 	actx, canceled := ctx, false
-	if workflow.GetVersion(ctx, changeCancelArchives, workflow.DefaultVersion, 1) >= 1 {
+	if st.changes.has(ctx, changeCancelArchives) {
 		if canceled = errors.Is(ctx.Err(), workflow.ErrCanceled); canceled {
 			actx, _ = workflow.NewDisconnectedContext(ctx)
 			err = fmt.Errorf("cancelled (%w): the file was not finished; drop it again to process it", err)
@@ -211,7 +220,7 @@ func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 			Path: in.Path, SHA256: in.SHA256, Dir: in.FailedDir, Reason: failureReason(err),
 		}, &archived); aerr != nil {
 			workflow.GetLogger(ctx).Error("archiving the failed input", "error", aerr)
-			if isStranded(aerr) || isDiskFull(aerr) && workflow.GetVersion(ctx, changeDiskFull, workflow.DefaultVersion, 1) >= 1 {
+			if isStranded(aerr) || isDiskFull(aerr) && st.changes.has(ctx, changeDiskFull) {
 				st.Error += "; " + failureReason(aerr)
 			}
 		}
@@ -299,12 +308,18 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 		}
 		st.TaskID, st.Total = up.TaskID, up.Total
 
+		if res, ok, err := st.recallAgain(ctx, in, do); ok || err != nil {
+			return res, err
+		}
 		st.enter(ctx, StagePolling)
-		st.publish(ctx)
-		if workflow.GetVersion(ctx, changeBilledCalls, workflow.DefaultVersion, 1) >= 1 {
+		if !st.changes.current || !do.local {
+			st.publish(ctx)
+		}
+		if st.changes.has(ctx, changeBilledCalls) {
+			var recalled *Result
 			var err error
-			if zipKey, err = pollAndDownload(ctx, in, st, do, prep.UploadSHA256); err != nil {
-				return nil, err
+			if zipKey, recalled, err = pollAndDownload(ctx, in, st, do, prep.UploadSHA256); err != nil || recalled != nil {
+				return recalled, err
 			}
 		} else {
 			if err := poll(ctx, in, st, do); err != nil {
@@ -331,7 +346,7 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 	st.enter(ctx, StageExporting)
 	name := OutputName(in.Name, in.SHA256)
 	// Only a run asked to split records the change: the others' histories stay as they were.
-	split := in.Split && workflow.GetVersion(ctx, changeSplit, workflow.DefaultVersion, 1) >= 1
+	split := in.Split && st.changes.has(ctx, changeSplit)
 	futures := make([]workflow.Future, len(in.Formats))
 	for i, f := range in.Formats { // the exports run in parallel
 		futures[i] = do.run(ctx, ioOptions(30*time.Minute), a.Export, activities.ExportInput{RowsKey: joined.RowsKey, Format: f, Output: in.OutputDir, Dir: name, Split: split})
@@ -341,7 +356,7 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 	for i, fut := range futures {
 		var ex activities.ExportResult
 		if err := fut.Get(ctx, &ex); err != nil {
-			if workflow.GetVersion(ctx, changeDiskFull, workflow.DefaultVersion, 1) < 1 {
+			if !st.changes.has(ctx, changeDiskFull) {
 				return nil, err
 			}
 			failed = cmp.Or(failed, err)
@@ -367,7 +382,7 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 		}
 	}
 	var reportPath string
-	withReport := workflow.GetVersion(ctx, changeReport, workflow.DefaultVersion, 1) >= 1
+	withReport := st.changes.has(ctx, changeReport)
 	if withReport {
 		now := workflow.Now(ctx)
 		var rep activities.ReportResult
@@ -393,7 +408,7 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 			// again finds them and goes to done/ without a new charge.
 			res := &Result{Progress: st.Progress, OutputDir: OutputLocation(in.OutputDir, name), Outputs: outputs, Summary: summaryPath, Report: reportPath,
 				Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}
-			if ferr := finish(ctx, in, do, res, prep.UploadSHA256, name+"/summary.json"); ferr != nil {
+			if ferr := finish(ctx, in, st, do, res, prep.UploadSHA256, name+"/summary.json"); ferr != nil {
 				return nil, ferr
 			}
 		}
@@ -410,7 +425,7 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 	res := &Result{Progress: st.Progress, OutputDir: OutputLocation(in.OutputDir, name), Outputs: outputs, Summary: summaryPath, Report: reportPath, Archived: archived,
 		Rows: joined.Rows, Valid: joined.Valid, Invalid: joined.Invalid}
 	if records {
-		if err := finish(ctx, in, do, res, prep.UploadSHA256, name+"/summary.json"); err != nil {
+		if err := finish(ctx, in, st, do, res, prep.UploadSHA256, name+"/summary.json"); err != nil {
 			return nil, err
 		}
 	}
@@ -425,12 +440,13 @@ func doneNotice(r *Result) activities.Notification {
 }
 
 // finish records the finished file and removes its work files, once every
-// step's result is in the history: local steps record theirs when the
-// workflow task completes, so a timer ends that task first. A crash before
-// then runs the steps again with their files still there; after, it runs
-// only Finish again, which is safe to repeat.
-func finish(ctx workflow.Context, in Input, do steps, res *Result, uploadSHA256, summaryKey string) error {
-	if do.local {
+// step's result is in the history or a rerun of the steps is answered by
+// the record: local steps record theirs when the workflow task completes,
+// so without either a timer ends that task first. A crash before then runs
+// the steps again with their files still there; after, it runs only Finish
+// again, which is safe to repeat.
+func finish(ctx workflow.Context, in Input, st *state, do steps, res *Result, uploadSHA256, summaryKey string) error {
+	if needsBoundary(ctx, in, st, do) {
 		if err := workflow.Sleep(ctx, time.Millisecond); err != nil {
 			return err
 		}
@@ -446,6 +462,47 @@ func finish(ctx workflow.Context, in Input, do steps, res *Result, uploadSHA256,
 		FinishedAt: workflow.Now(ctx).UTC(), Result: b}
 	return do.run(ctx, ioOptions(time.Minute), a.Finish,
 		activities.FinishInput{SHA256: in.SHA256, FileKey: in.FileKey, InputKey: in.Key, Record: rec}).Get(ctx, nil)
+}
+
+// needsBoundary reports whether finish must first end the workflow task
+// with a timer: for local steps, unless the archive was an activity on a
+// watcher's files queue (the steps' results are in the history by then) or
+// this workflow task recalled the record before its steps ran (a crash
+// runs the task again from that recall, which the record then answers).
+func needsBoundary(ctx workflow.Context, in Input, st *state, do steps) bool {
+	if !do.local {
+		return false
+	}
+	if !st.changes.current {
+		return true
+	}
+	if in.FilesQueue != "" {
+		return false
+	}
+	return st.recalledAt == 0 || st.recalledAt != workflow.GetInfo(ctx).GetCurrentHistoryLength()
+}
+
+// recalled notes that a recall in this workflow task found no record.
+func (s *state) recalled(ctx workflow.Context) {
+	if s.changes.current {
+		s.recalledAt = workflow.GetInfo(ctx).GetCurrentHistoryLength()
+	}
+}
+
+// recallAgain recalls the record at the start of a workflow task that may
+// run the local steps to the end, after a durable wait (the upload, a
+// poll's timer), so that finish needs no timer: for local steps archived in
+// this process (no files queue), and not for a run with a Generation, which
+// recalls nothing.
+func (s *state) recallAgain(ctx workflow.Context, in Input, do steps) (*Result, bool, error) {
+	if !s.changes.current || !s.records || !do.local || in.FilesQueue != "" || in.Generation != "" {
+		return nil, false, nil
+	}
+	res, ok, err := recall(ctx, in, s, do)
+	if !ok && err == nil {
+		s.recalled(ctx)
+	}
+	return res, ok, err
 }
 
 // poll asks gettasks until the task is exported, waiting on durable timers
@@ -486,7 +543,10 @@ func poll(ctx workflow.Context, in Input, st *state, do steps) error {
 // refused link) count against the worker's budget, which the next poll
 // checks before it calls. A refused link is polled for anew here, so
 // every billed call is counted in Polls.
-func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, uploadSHA256 string) (string, error) {
+//
+// After each wait it recalls the record (recallAgain): a record found
+// there is returned as the run's result.
+func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, uploadSHA256 string) (zipKey string, recalled *Result, err error) {
 	b := newBackoff(in.PollInterval, in.MaxPollInterval)
 	limit := orDefault(in.Deadline, 24*time.Hour)
 	deadline := workflow.Now(ctx).Add(limit)
@@ -496,31 +556,40 @@ func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, upload
 			fmt.Sprintf("task %s not exported within %v (status %s, %d of %d done%s); raise the deadline or check the service",
 				st.TaskID, limit, orDash(st.RemoteStatus), st.Success+st.Failure, st.Total, cause), "PollDeadline", nil)
 	}
-	sleep := func(d time.Duration) error {
+	// sleep waits d, then recalls the record; found is the record's
+	// result if there is one.
+	sleep := func(d time.Duration) (found *Result, err error) {
 		if workflow.Now(ctx).Add(d).After(deadline) {
 			last := ""
 			if lastProblem != "" {
 				last = "; the last answer: " + lastProblem
 			}
-			return late(last)
+			return nil, late(last)
 		}
-		return workflow.Sleep(ctx, d)
+		if st.changes.current {
+			st.publish(ctx) // the file waits here, as polling
+		}
+		if err := workflow.Sleep(ctx, d); err != nil {
+			return nil, err
+		}
+		res, _, err := st.recallAgain(ctx, in, do)
+		return res, err
 	}
 	for {
 		opts := apiOptions(2 * time.Minute)
 		left := deadline.Sub(workflow.Now(ctx))
 		if left < 0 {
-			return "", late("")
+			return "", nil, late("")
 		}
 		opts.ScheduleToCloseTimeout = max(left, time.Second) // (0 would be no bound)
 		var ts activities.TaskStatus
 		err := do.run(ctx, opts, a.Poll, activities.PollInput{SHA256: in.SHA256, TaskID: st.TaskID, FileKey: in.FileKey,
 			Report: true, Unusable: unusable, LastProblem: lastProblem, UploadSHA256: uploadSHA256}).Get(ctx, &ts)
 		if endedAtDeadline(err) {
-			return "", late("; the last poll failed: " + rootCause(err))
+			return "", nil, late("; the last poll failed: " + rootCause(err))
 		}
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if !ts.Free {
 			st.Polls++
@@ -528,8 +597,8 @@ func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, upload
 		if ts.Problem != "" {
 			unusable, lastProblem = unusable+1, ts.Problem
 			workflow.GetLogger(ctx).Warn("a poll gave no usable answer", "task_id", st.TaskID, "problem", ts.Problem, "in_a_row", unusable)
-			if err := sleep(b.again()); err != nil {
-				return "", err
+			if found, err := sleep(b.again()); err != nil || found != nil {
+				return "", found, err
 			}
 			continue
 		}
@@ -540,10 +609,10 @@ func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, upload
 			var dl activities.DownloadResult
 			if err := do.run(ctx, apiOptions(30*time.Minute), a.Download,
 				activities.DownloadInput{SHA256: in.SHA256, TaskID: st.TaskID, FileKey: in.FileKey, Report: true}).Get(ctx, &dl); err != nil {
-				return "", err
+				return "", nil, err
 			}
 			if dl.Refused == "" {
-				return dl.ZipKey, nil
+				return dl.ZipKey, nil, nil
 			}
 			// A fresh link comes from a poll, at once.
 			unusable, lastProblem = unusable+1, "the result link was refused: "+dl.Refused
@@ -555,8 +624,8 @@ func pollAndDownload(ctx workflow.Context, in Input, st *state, do steps, upload
 		now := workflow.Now(ctx)
 		delay, eta := b.next(now, ts)
 		st.ETA = eta
-		if err := sleep(delay); err != nil {
-			return "", err
+		if found, err := sleep(delay); err != nil || found != nil {
+			return "", found, err
 		}
 	}
 }
@@ -573,7 +642,7 @@ func orDash(s string) string {
 // shown as StageAwaitingWatcher once it lasts; past the bound the error is
 // of type errArchiveStranded and says whose watcher and what to do.
 func (s *state) archive(ctx workflow.Context, in Input, do steps, arg activities.ArchiveInput, out *string) error {
-	if in.FilesQueue == "" || workflow.GetVersion(ctx, changeArchiveWait, workflow.DefaultVersion, 1) < 1 {
+	if in.FilesQueue == "" || !s.changes.has(ctx, changeArchiveWait) {
 		return archive(ctx, in, do, arg).Get(ctx, out)
 	}
 	wait := orDefault(in.ArchiveWait, time.Hour)

@@ -178,6 +178,10 @@ func Start(opt Options) (*Server, error) {
 			dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
 			dynamicconfig.TimerProcessorMaxPollRPS.Key():      1000,
 			dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
+			// An activity on the workflow's own task queue (the billed
+			// upload) goes back to the worker in the workflow task's
+			// answer, not through matching.
+			dynamicconfig.EnableActivityEagerExecution.Key(): true,
 		}),
 	)
 	if err != nil {
