@@ -175,6 +175,10 @@ func (s steps) run(ctx workflow.Context, opts workflow.ActivityOptions, fn, arg 
 			ScheduleToCloseTimeout: bound,
 		}), fn, arg)
 	}
+	// A large file's steps go through matching to whichever worker is
+	// free, not eagerly back to the one that runs the workflow: that is
+	// what lets an added worker take a share.
+	opts.DisableEagerExecution = true
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), fn, arg)
 }
 
@@ -301,7 +305,11 @@ func run(ctx workflow.Context, in Input, st *state, do steps, records bool) (*Re
 		// The billed upload is always an activity: its heartbeat details
 		// record the task id where any worker that retries it finds them.
 		var up activities.UploadResult
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, apiOptions(30*time.Minute)), a.Upload,
+		upOpts := apiOptions(30 * time.Minute)
+		// A small file's upload goes eagerly to this worker, which runs
+		// its other steps anyway; a large file's to any free worker.
+		upOpts.DisableEagerExecution = !do.local
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, upOpts), a.Upload,
 			activities.UploadInput{SHA256: in.SHA256, UploadKey: prep.UploadKey, Name: in.Name,
 				UploadSHA256: prep.UploadSHA256, FileKey: in.FileKey, Generation: in.Generation}).Get(ctx, &up); err != nil {
 			return nil, err
