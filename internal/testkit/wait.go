@@ -1,9 +1,10 @@
 package testkit
 
 import (
-	"net"
 	"testing"
 	"time"
+
+	"github.com/phonecheck/phonecheck/internal/freeport"
 )
 
 // WaitFor polls cond every 10 ms until it holds, and fails the test after d.
@@ -18,13 +19,13 @@ func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// FreeAddr is a loopback address nothing listens on right now.
+// FreeAddr is a loopback address nothing listens on right now, outside the
+// range outbound connections take their ports from (see freeport).
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }

@@ -23,6 +23,8 @@ import (
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+
+	"github.com/phonecheck/phonecheck/internal/freeport"
 )
 
 // Options configure the embedded server.
@@ -206,13 +208,14 @@ func bindHost(svc config.Service) string {
 	return "127.0.0.1"
 }
 
+// freePort is a port for a service that binds it later, below the range
+// outbound connections take theirs from, so that none takes it meanwhile.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := freeport.Port()
 	if err != nil {
-		return 0, fmt.Errorf("devserver: finding a free port: %w", err)
+		return 0, fmt.Errorf("devserver: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return p, nil
 }
 
 // checkFree fails early, with the address, when something already listens there.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/phonecheck/phonecheck/internal/freeport"
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
@@ -133,10 +134,10 @@ func waitHealthy(url string, within time.Duration) error {
 }
 
 func freePortOn(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	addr, err := freeport.Addr(host)
 	if err != nil {
-		return 0, fmt.Errorf("devserver: finding a free port: %w", err)
+		return 0, fmt.Errorf("devserver: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	_, p, _ := net.SplitHostPort(addr)
+	return strconv.Atoi(p)
 }
