@@ -43,11 +43,12 @@ func TestBilling(t *testing.T) {
 		notIdempotent, kill bool
 		lines               int
 	}{
-		// 27,000 numbers (351 kB) at 5 kB/s take 70 s, past the upload's
-		// 1 min heartbeat timeout: only heartbeats with progress keep the
-		// attempt from being replaced by a second one that posts again.
-		{"slow upload (351 kB at 5 kB/s), key ignored, worker not told it is honoured",
-			[]string{"--fault-upload-bps", "5000", "--fault-ignore-idempotency"}, true, false, 27_000},
+		// 14,000 numbers (182 kB) at 5 kB/s take 36 s, near twice the
+		// upload's 20 s heartbeat timeout: only heartbeats with progress
+		// keep the attempt from being replaced by a second one that posts
+		// again.
+		{"slow upload (182 kB at 5 kB/s), key ignored, worker not told it is honoured",
+			[]string{"--fault-upload-bps", "5000", "--fault-ignore-idempotency"}, true, false, 14_000},
 		{fmt.Sprintf("worker SIGKILL %s into a slow upload (800 kB at 25 kB/s), key honoured", killAfter.Round(time.Millisecond)),
 			[]string{"--fault-upload-bps", "25000"}, false, true, 61_000},
 		{fmt.Sprintf("worker SIGKILL %s into a slow upload (800 kB at 25 kB/s), key ignored, worker not told it is honoured", killAfter.Round(time.Millisecond)),

@@ -64,12 +64,12 @@ func TestBillingAgainstAnAdversarialRemote(t *testing.T) {
 	}
 	cases := []billingCase{
 		{
-			// 7.8 MB at 100 KB/s takes about 78 s, past the upload's 1 min
+			// 3.9 MB at 100 KB/s takes about 39 s, twice the upload's 20 s
 			// heartbeat timeout: the attempt must be kept alive, not
 			// replaced by a second one that posts again.
 			name:    "slow upload, key ignored",
 			opts:    stack.Options{Faults: apiserver.Faults{IgnoreIdempotency: true, UploadBPS: 100_000}},
-			content: distinctNumbers(600_000), uploads: 1,
+			content: distinctNumbers(300_000), uploads: 1,
 		},
 		{
 			// The worker stops while the body streams; the retry posts

@@ -13,7 +13,7 @@ import (
 // NewWorker returns a worker on TaskQueue with the workflow and the
 // activities registered.
 func NewWorker(c client.Client, acts *activities.Activities, opts worker.Options) worker.Worker {
-	w := worker.New(c, TaskQueue, opts)
+	w := worker.New(c, TaskQueue, withHeartbeatThrottle(opts))
 	w.RegisterWorkflow(ProcessFile)
 	w.RegisterWorkflow(NotifyFile)
 	w.RegisterActivity(acts)
@@ -41,7 +41,17 @@ func FilesQueueOwner(queue string) string {
 // NewFilesWorker returns a worker that runs only the archive step, on the
 // files queue of the watcher id.
 func NewFilesWorker(c client.Client, acts *activities.Activities, id string) worker.Worker {
-	w := worker.New(c, FilesQueue(id), worker.Options{})
+	w := worker.New(c, FilesQueue(id), withHeartbeatThrottle(worker.Options{}))
 	w.RegisterActivityWithOptions(acts.Archive, activity.RegisterOptions{Name: "Archive"})
 	return w
+}
+
+// withHeartbeatThrottle sends the activities' heartbeats at least every
+// heartbeatThrottle. The SDK holds them back for up to 80% of the heartbeat
+// timeout otherwise, which would leave a live attempt 4 s to spare.
+func withHeartbeatThrottle(opts worker.Options) worker.Options {
+	if opts.MaxHeartbeatThrottleInterval == 0 {
+		opts.MaxHeartbeatThrottleInterval = heartbeatThrottle
+	}
+	return opts
 }

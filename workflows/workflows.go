@@ -798,11 +798,22 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
+// heartbeatTimeout is how long an activity may go without a heartbeat before
+// Temporal takes its worker for lost and schedules the next attempt: what a
+// killed worker's file waits before another worker picks it up. The
+// activities heartbeat every 5-7 s while they work (a long remote call from
+// its own goroutine), and the workers send each heartbeat within
+// heartbeatThrottle, so a live attempt has 13 s to spare.
+const (
+	heartbeatTimeout  = 20 * time.Second
+	heartbeatThrottle = 5 * time.Second
+)
+
 // ioOptions are for local work: retried with backoff, heartbeats for the long ones.
 func ioOptions(timeout time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    heartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10,
 			NonRetryableErrorTypes: []string{activities.ErrBadInput},
@@ -815,7 +826,7 @@ func ioOptions(timeout time.Duration) workflow.ActivityOptions {
 func apiOptions(timeout time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    heartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
 			NonRetryableErrorTypes: apiNonRetryable,
