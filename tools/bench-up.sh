@@ -5,6 +5,9 @@
 #
 #   tools/bench-up.sh 1000000        one file of 1M lines
 #   tools/bench-up.sh 100 1000       1,000 files of 100 lines
+#
+# KEEP=DIR keeps the results and up's logs there, for a look at each file's
+# summary.json (its start, finish and stage times).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 lines=${1:-1000000}
@@ -61,6 +64,9 @@ end=$(date +%s.%N)
 peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
 cores=$(nproc)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+if [ -n "${KEEP:-}" ]; then
+	mkdir -p "$KEEP" && cp -r "$demo/results" "$demo/up.log" "$demo/up.err" "$KEEP/"
+fi
 printf '%d file(s) of %d lines through up: %.1f s wall, peak RSS %d MB (%d cores, %s)\n' \
 	"$files" "$lines" "$(echo "$end - $start" | bc)" "$peak" "$cores" "$cpu"
 if [ "$files" -eq 1 ]; then
