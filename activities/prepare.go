@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/phonecheck/phonecheck/internal/bufpool"
 	"github.com/phonecheck/phonecheck/internal/input"
 	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/internal/validate"
@@ -117,7 +118,8 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (_ PrepareRes
 	}
 	defer uploadOut.Abort()
 	uploadHash := sha256.New()
-	upload := bufio.NewWriterSize(io.MultiWriter(uploadOut, uploadHash), 256<<10)
+	upload := bufpool.Writer(io.MultiWriter(uploadOut, uploadHash))
+	defer bufpool.PutWriter(upload)
 
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
 	// The workers encode local.csv; w folds the numbers to upload.

@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +10,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/phonecheck/phonecheck/internal/bufpool"
 	"github.com/phonecheck/phonecheck/internal/input"
 	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/internal/validate"
@@ -52,7 +52,8 @@ func (a *Activities) prepareTable(ctx context.Context, t *input.Table, work, upl
 	}
 	defer uploadOut.Abort()
 	uploadHash := sha256.New()
-	upload := bufio.NewWriterSize(io.MultiWriter(uploadOut, uploadHash), 256<<10)
+	upload := bufpool.Writer(io.MultiWriter(uploadOut, uploadHash))
+	defer bufpool.PutWriter(upload)
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
 	w := &prepareTableWriter{prepareWriter{upload: upload, seen: newVerdictSet(), res: &res}}
 	sum, err := validate.RunTable(ctx, t, w, validate.TableOptions{

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"archive/zip"
-	"bufio"
 	"context"
 	"errors"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/phonecheck/phonecheck/apiserver/taskdb"
+	"github.com/phonecheck/phonecheck/internal/bufpool"
 	"github.com/phonecheck/phonecheck/internal/durable"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/phone"
@@ -84,7 +84,8 @@ func (s *Server) export(ctx context.Context, t taskdb.Task) (validate.Summary, e
 		}
 	}()
 
-	bw := bufio.NewWriterSize(tmp, 256<<10)
+	bw := bufpool.Writer(tmp)
+	defer bufpool.PutWriter(bw)
 	zw := zip.NewWriter(bw)
 	zw.RegisterCompressor(zip.Deflate, results.ParallelDeflate) // on every core: one core was the bottleneck
 	entry, err := zw.CreateHeader(&zip.FileHeader{Name: t.ID + ".csv", Method: zip.Deflate, Modified: s.now()})

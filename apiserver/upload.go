@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/phonecheck/phonecheck/apiserver/taskdb"
+	"github.com/phonecheck/phonecheck/internal/bufpool"
 	"github.com/phonecheck/phonecheck/internal/durable"
 	"github.com/phonecheck/phonecheck/internal/lines"
 	"github.com/phonecheck/phonecheck/phone"
@@ -210,8 +210,10 @@ func (s *Server) spool(p io.Reader) (tmp string, total int64, err error) {
 			err = cerr
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 256<<10)
+	bw := bufpool.Writer(f)
+	defer bufpool.PutWriter(bw)
 	lr := lines.NewReader(io.TeeReader(&capped{r: p, left: s.cfg.MaxUpload, err: s.tooLarge()}, bw), 0)
+	defer lr.Release()
 	for {
 		line, n, err := lr.Next()
 		if err == io.EOF {

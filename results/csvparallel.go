@@ -97,8 +97,13 @@ func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work fun
 	}()
 	for range workers {
 		go func() {
-			br := bufio.NewReaderSize(nil, 64<<10)
+			var br *bufio.Reader
 			for b := range todo {
+				if br == nil {
+					// Only the last batch is short, so a short first one
+					// is the whole file: no need for 64 KiB.
+					br = bufio.NewReaderSize(nil, min(64<<10, len(b.raw)+16))
+				}
 				br.Reset(bytes.NewReader(b.raw))
 				part := newRowReaderOn(br, name, len(phone.Header))
 				part.line = b.firstLine
@@ -136,6 +141,7 @@ func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work fun
 	for b := range ordered { // let the reader and the workers finish
 		<-b.done
 	}
+	rr.release() // the reader has returned: it closed ordered
 	if err != nil {
 		return err
 	}

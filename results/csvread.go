@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phonecheck/phonecheck/internal/bufpool"
 	"github.com/phonecheck/phonecheck/phone"
 )
 
@@ -63,7 +64,16 @@ func (rr *RowReader) Read(r *phone.Result) error {
 }
 
 func newRecordReader(r io.Reader, name string, width int) *RowReader {
-	return newRowReaderOn(bufio.NewReaderSize(r, 256<<10), name, width)
+	return newRowReaderOn(bufpool.Reader(r), name, width)
+}
+
+// release hands rr's buffer back for reuse; rr and what it returned last
+// must not be used after it.
+func (rr *RowReader) release() {
+	if rr.br != nil {
+		bufpool.PutReader(rr.br)
+		rr.br = nil
+	}
 }
 
 // newRowReaderOn reads records of width fields from br.

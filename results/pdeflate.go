@@ -114,7 +114,14 @@ func (p *parallelDeflate) chunk() *deflateChunk {
 		p.free = p.free[:n-1]
 		return c
 	}
-	return &deflateChunk{in: make([]byte, 0, deflateChunkSize+deflateChunkSize/8), done: make(chan struct{}, 1)}
+	// A stream's first chunk starts small and grows as it fills (most
+	// entries, and a small file's sheet, are a few kilobytes); once one
+	// chunk has been submitted the stream is large, and chunks are whole.
+	size := deflateChunkSize + deflateChunkSize/8
+	if p.in == 0 && len(p.pending) == 0 {
+		size = min(size, 16<<10)
+	}
+	return &deflateChunk{in: make([]byte, 0, size), done: make(chan struct{}, 1)}
 }
 
 // submit hands over a filled chunk (which the caller must no longer touch)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-up.sh: the README's main command under load. Starts `phonecheck up`
 # in a temp directory, drops number files into its inbox and prints the wall
-# time from the drop to the last summary.json, and up's peak RSS.
+# time from the drop to the last summary.json, the CPU time up spent in it,
+# and up's peak RSS.
 #
 #   tools/bench-up.sh 1000000        one file of 1M lines
 #   tools/bench-up.sh 100 1000       1,000 files of 100 lines
@@ -37,6 +38,8 @@ pid=$!
 for _ in $(seq 1 120); do grep -q "phonecheck is up" "$demo/up.log" 2>/dev/null && break; sleep 0.5; done
 grep -q "phonecheck is up" "$demo/up.log" || { cat "$demo/up.err"; exit 1; }
 
+cputime() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$pid/stat"; }
+cpu0=$(cputime)
 start=$(date +%s.%N)
 # mv of several files stats each one after moving it, and the watcher may
 # have claimed it by then ("cannot stat"): what counts is that every file
@@ -61,14 +64,15 @@ while [ "$(find "$demo/results" -name summary.json 2>/dev/null | wc -l)" -lt "$f
 	sleep 0.1
 done
 end=$(date +%s.%N)
+cpu1=$(cputime)
 peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
 cores=$(nproc)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 if [ -n "${KEEP:-}" ]; then
 	mkdir -p "$KEEP" && cp -r "$demo/results" "$demo/up.log" "$demo/up.err" "$KEEP/"
 fi
-printf '%d file(s) of %d lines through up: %.1f s wall, peak RSS %d MB (%d cores, %s)\n' \
-	"$files" "$lines" "$(echo "$end - $start" | bc)" "$peak" "$cores" "$cpu"
+printf '%d file(s) of %d lines through up: %.1f s wall, %.1f s CPU, peak RSS %d MB (%d cores, %s)\n' \
+	"$files" "$lines" "$(echo "$end - $start" | bc)" "$(echo "$cpu1 - $cpu0" | bc)" "$peak" "$cores" "$cpu"
 if [ "$files" -eq 1 ]; then
 	sum=$(ls "$demo"/results/*/summary.json)
 	started=$(date -d "$(sed -n 's/.*"started_at": "\(.*\)".*/\1/p' "$sum")" +%s.%N)

@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"io"
 	"unicode/utf8"
+
+	"github.com/phonecheck/phonecheck/internal/bufpool"
 )
 
 // DefaultMaxLength bounds one line. libphonenumber reads at most 250
@@ -35,7 +37,16 @@ func NewReader(r io.Reader, maxLength int) *Reader {
 	if maxLength <= 0 {
 		maxLength = DefaultMaxLength
 	}
-	return &Reader{br: bufio.NewReaderSize(r, 256<<10), max: maxLength}
+	return &Reader{br: bufpool.Reader(r), max: maxLength}
+}
+
+// Release hands the buffer back for reuse. Neither r nor a line it returned
+// may be used after it; a Reader never released is only garbage.
+func (r *Reader) Release() {
+	if r.br != nil {
+		bufpool.PutReader(r.br)
+		r.br = nil
+	}
 }
 
 // Next returns the next line and its 1-based number. The slice is valid until

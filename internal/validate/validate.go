@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -155,6 +156,7 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 	}
 
 	reader := lines.NewReader(in, opt.MaxLineLength)
+	defer reader.Release() // after inOrder: every batch has copied its lines
 	var readBytes sync.Mutex
 	var offset int64
 	sum := Summary{ByReason: map[string]int64{}}
@@ -165,7 +167,9 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 	nextProgress := time.Now().Add(every)
 	readErr, err := inOrder(ctx, workers,
 		func() *batch {
-			return &batch{raw: make([]string, 0, batchLines), rows: make([]phone.Result, 0, batchLines)}
+			// Sized by what they hold (rows below): a 100-line file used
+			// to allocate two full batches of 2,048 results.
+			return &batch{}
 		},
 		// Cut the input into batches.
 		func(b *batch) (bool, error) {
@@ -178,7 +182,7 @@ func Run(ctx context.Context, in io.Reader, w RowWriter, opt Options) (Summary, 
 		func() func(*batch) {
 			c := phone.NewChecker(opt.Region, cacheSize)
 			return func(b *batch) {
-				b.rows = b.rows[:0]
+				b.rows = slices.Grow(b.rows[:0], len(b.raw))
 				cuts := b.cuts
 				for i, raw := range b.raw {
 					if len(cuts) > 0 && cuts[0].idx == i {
