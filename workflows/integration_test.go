@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -422,6 +423,8 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 		b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")
 	})
 	b.Run("pipeline", func(b *testing.B) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		start := time.Now()
 		ids := make([]string, len(ins))
 		for i, in := range ins {
@@ -436,6 +439,9 @@ func BenchmarkPipeline1000Files(b *testing.B) {
 			polls += waitResult(b, s.Client, id).Polls
 		}
 		total := time.Since(start)
+		runtime.ReadMemStats(&after)
+		// The whole process's allocations: the embedded server's too.
+		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(len(ids))/1e6, "alloc-MB/file")
 		b.ReportMetric(float64(polls)/float64(len(ids)), "polls/file")
 		b.ReportMetric(total.Seconds(), "s/all")
 		b.ReportMetric(float64(total.Milliseconds())/float64(len(ins)), "ms/file")

@@ -134,25 +134,32 @@ func (s *Store) Create(ctx context.Context, key string) (*Writer, error) {
 
 func (w *Writer) Write(p []byte) (int, error) { return w.w.Write(p) }
 
-// ReadFrom lets io.Copy hand the writer its source whole (another object's
-// reader, which knows its size).
+// ReadFrom lets io.Copy hand the writer its source whole. A source of known
+// size under smallCopy goes through a buffer of its size: the blob writer's
+// own ReadFrom takes 1 MiB for any size, which was most of the garbage a
+// burst of small files made.
 func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
-	if s, ok := r.(interface{ Size() int64 }); ok && s.Size() < smallCopy {
-		return copySmall(w.w, r, s.Size())
+	if size, ok := sizeOf(r); ok && size < smallCopy {
+		// The wrappers hide ReadFrom and WriteTo, which would bring back
+		// the large buffer.
+		return io.CopyBuffer(struct{ io.Writer }{w.w}, struct{ io.Reader }{r}, make([]byte, size+1))
 	}
 	return w.w.ReadFrom(r)
 }
 
-// smallCopy is the size below which a copy into the store goes through a
-// buffer of the source's size: the blob writer's ReadFrom takes 1 MiB for
-// any size, and a burst of small files made that most of their garbage.
 const smallCopy = 1 << 20
 
-// copySmall copies r, of size bytes, to w through one buffer.
-func copySmall(w io.Writer, r io.Reader, size int64) (int64, error) {
-	// The wrappers hide ReadFrom and WriteTo, which would bring back the
-	// large buffer.
-	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{r}, make([]byte, size+1))
+// sizeOf is r's size when r knows it: another object's reader, or a file.
+func sizeOf(r io.Reader) (int64, bool) {
+	switch r := r.(type) {
+	case interface{ Size() int64 }:
+		return r.Size(), true
+	case *os.File:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size(), true
+		}
+	}
+	return 0, false
 }
 
 // Commit makes the object visible under its key.
@@ -249,12 +256,7 @@ func (s *Store) Put(ctx context.Context, key, path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	if fi, serr := f.Stat(); serr == nil && fi.Size() < smallCopy {
-		n, err = copySmall(w.w, f, fi.Size())
-	} else {
-		n, err = io.Copy(w, f)
-	}
+	n, err := w.ReadFrom(f) // not io.Copy, which would hide f behind its WriteTo
 	if err != nil {
 		w.Abort()
 		return 0, s.fail("write", key, err)
