@@ -7,7 +7,7 @@
 #   tools/bench-up.sh 1000000        one file of 1M lines
 #   tools/bench-up.sh 100 1000       1,000 files of 100 lines
 #
-# KEEP=DIR keeps the results and up's logs there, for a look at each file's
+# UP_FLAGS adds flags to up (say --log-level info). KEEP=DIR keeps the results and up's logs there, for a look at each file's
 # summary.json (its start, finish and stage times).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,7 +33,7 @@ done
 if [ "${SETTLED:-1}" = 1 ]; then
 	touch -d '1 minute ago' "$demo"/staging/*.txt
 fi
-(cd "$demo" && exec "$bin" up --region CH --data-dir state --inbox inbox --out results --temporal-listen "127.0.0.1:${TEMPORAL_PORT:-17433}" --api-listen "127.0.0.1:${API_PORT:-18480}" --no-ui >up.log 2>up.err) &
+(cd "$demo" && exec "$bin" up --region CH --data-dir state --inbox inbox --out results --temporal-listen "127.0.0.1:${TEMPORAL_PORT:-17433}" --api-listen "127.0.0.1:${API_PORT:-18480}" --no-ui ${UP_FLAGS:-} >up.log 2>up.err) &
 pid=$!
 for _ in $(seq 1 120); do grep -q "phonecheck is up" "$demo/up.log" 2>/dev/null && break; sleep 0.5; done
 grep -q "phonecheck is up" "$demo/up.log" || { cat "$demo/up.err"; exit 1; }

@@ -8,7 +8,10 @@ import (
 
 // backoff chooses the delay before the next poll. While nothing moves it
 // waits longer each time (doubling up to max); once the counters move it
-// estimates when the task will finish from the rate and aims just past it.
+// estimates when the task will finish from the rate and aims just past it:
+// by a quarter of the time left, between 100 and 500 ms, so that a task of
+// a second is not polled half a second late, nor a long one too early
+// (every poll is billed).
 type backoff struct {
 	initial, max time.Duration
 	wait         time.Duration
@@ -31,7 +34,8 @@ func (b *backoff) next(now time.Time, ts activities.TaskStatus) (time.Duration, 
 	defer func() { b.lastAt, b.lastDone = now, done }()
 	if !b.lastAt.IsZero() && done > b.lastDone && ts.Total > done {
 		rate := float64(done-b.lastDone) / now.Sub(b.lastAt).Seconds() // rows per second
-		left := time.Duration(float64(ts.Total-done)/rate*float64(time.Second)) + 500*time.Millisecond
+		left := time.Duration(float64(ts.Total-done) / rate * float64(time.Second))
+		left += clamp(left/4, 100*time.Millisecond, 500*time.Millisecond)
 		eta := now.Add(left)
 		b.wait = b.initial // progress: start over from the short wait
 		return clamp(left, b.initial/2, b.max), eta

@@ -169,6 +169,13 @@ func TestPollAimsAtTheEstimatedEnd(t *testing.T) {
 	// Very slow progress is capped at the maximum.
 	d, _ = b.next(t0.Add(20*time.Second), activities.TaskStatus{Status: "processing", Total: 1000, Success: 201})
 	require.Equal(t, time.Minute, d)
+
+	// A task about to end is polled a quarter of its time left after the
+	// estimate, not half a second: 400 rows in 0.5 s, 800 left: 1 s + 0.25 s.
+	b = newBackoff(250*time.Millisecond, time.Minute)
+	b.next(t0, activities.TaskStatus{Status: "processing", Total: 1000, Success: 0})
+	d, _ = b.next(t0.Add(500*time.Millisecond), activities.TaskStatus{Status: "processing", Total: 1200, Success: 400})
+	require.Equal(t, 1250*time.Millisecond, d)
 }
 
 func TestBadInputIsArchivedAsFailed(t *testing.T) { bothSizes(t, testBadInputIsArchivedAsFailed) }

@@ -184,6 +184,11 @@ func Start(opt Options) (*Server, error) {
 			// upload) goes back to the worker in the workflow task's
 			// answer, not through matching.
 			dynamicconfig.EnableActivityEagerExecution.Key(): true,
+			// A timer fires no earlier than this past its creation (1 s by
+			// default, for clocks that differ between hosts a shard moves
+			// across): a 250 ms poll wait took a second. One process has
+			// one clock.
+			dynamicconfig.TimerProcessorMaxTimeShift.Key(): 20 * time.Millisecond,
 		}),
 	)
 	if err != nil {

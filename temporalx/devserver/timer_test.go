@@ -1,0 +1,70 @@
+package devserver
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/phonecheck/phonecheck/internal/testkit"
+)
+
+// TestShortTimersFireOnTime: a poll's 250 ms wait must not take a second.
+// The history service moves a timer's fire time to at least its
+// TimerProcessorMaxTimeShift past now (1 s by default); the embedded
+// server sets it low, since one process has one clock.
+func TestShortTimersFireOnTime(t *testing.T) {
+	addr := testkit.FreeAddr(t)
+	srv, err := Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), FrontendAddress: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(sleeper)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The first run warms up the task queue; the second is measured.
+	for i, id := range []string{"warm", "short"} {
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "q"}, sleeper, 250*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			continue
+		}
+		var started, fired time.Time
+		for it := c.GetWorkflowHistory(ctx, id, run.GetRunID(), false, 0); it.HasNext(); {
+			e, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case e.GetTimerStartedEventAttributes() != nil:
+				started = e.GetEventTime().AsTime()
+			case e.GetTimerFiredEventAttributes() != nil:
+				fired = e.GetEventTime().AsTime()
+			}
+		}
+		if waited := fired.Sub(started); waited > 700*time.Millisecond {
+			t.Errorf("a 250 ms timer fired after %v", waited)
+		} else {
+			t.Logf("a 250 ms timer fired after %v", waited)
+		}
+	}
+}
