@@ -4,12 +4,14 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
-	kflate "github.com/klauspost/compress/flate"
 	"io"
 	"os"
 	"path"
 	"slices"
 	"strings"
+
+	kflate "github.com/klauspost/compress/flate"
+	"github.com/klauspost/readahead"
 )
 
 // Errors of the zip reader. Every error OpenZip, ReadZip and
@@ -237,6 +239,11 @@ func listOf(items []string, none string) string {
 	return strings.Join(items, "; ")
 }
 
+// readAheadMin is the uncompressed size from which a text entry is inflated
+// ahead of its reading: below, the goroutine and buffers cost more than
+// they give. (Tests lower it.)
+var readAheadMin uint64 = 8 << 20
+
 // zipState is what all entries of one zip share: the byte budget.
 type zipState struct {
 	size    int64
@@ -255,6 +262,14 @@ func (z *zipState) open(f *zip.File) (*ResultTable, string, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Sprintf("%s cannot be read (%v)", quoteName(f.Name), err), nil
+	}
+	if tableFormat(f) != "xlsx" && f.UncompressedSize64 >= readAheadMin {
+		// Inflating is half the work of reading a large table: on a core
+		// of its own it runs beside the parsing. The limits below still
+		// apply to what is read, the read-ahead at most 4 MiB past them.
+		if ra, err := readahead.NewReadCloserSize(rc, 4, 1<<20); err == nil {
+			rc = ra
+		}
 	}
 	er := &entryReader{rc: rc, name: f.Name, z: z, compressed: max(1, min(int64(f.CompressedSize64), z.size))}
 	if tableFormat(f) == "xlsx" {
