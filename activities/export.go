@@ -49,6 +49,20 @@ func (a *Activities) export(ctx context.Context, in ExportInput) (ExportResult, 
 	}
 	key := in.Dir + "/results." + string(format)
 	dst.RemoveTemps(key) // a killed attempt's partial file
+	table, err := a.tableLayout(ctx, in.RowsKey)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	copies := format == results.CSV && (table == nil || tableCopies(format, table))
+	if copies {
+		// The joined rows are that CSV already, byte for byte: on one file
+		// system the output is a second name for them, not a copy.
+		if n, ok, err := dst.Link(ctx, key, a.Store, in.RowsKey); err != nil {
+			return ExportResult{}, err
+		} else if ok {
+			return a.exported(ctx, dst, in, format, key, n)
+		}
+	}
 	rows, err := a.Store.Open(ctx, in.RowsKey)
 	if err != nil {
 		return ExportResult{}, err
@@ -59,16 +73,12 @@ func (a *Activities) export(ctx context.Context, in ExportInput) (ExportResult, 
 		return ExportResult{}, err
 	}
 	defer sw.Abort()
-	table, err := a.tableLayout(ctx, in.RowsKey)
-	if err != nil {
-		return ExportResult{}, err
-	}
 	var n int64
-	if table != nil && !tableCopies(format, table) {
+	if !copies && table != nil {
 		if err := exportTable(ctx, rows, in.RowsKey, format, table, sw); err != nil {
 			return ExportResult{}, err
 		}
-	} else if format == results.CSV { // the joined rows are that CSV already, byte for byte
+	} else if copies {
 		if n, err = io.Copy(sw, rows); err != nil {
 			return ExportResult{}, err
 		}
@@ -117,7 +127,13 @@ func (a *Activities) export(ctx context.Context, in ExportInput) (ExportResult, 
 			return ExportResult{}, err
 		}
 	}
-	res := ExportResult{Path: dst.Location(key), Bytes: n}
+	return a.exported(ctx, dst, in, format, key, n)
+}
+
+// exported is the result of an export of n bytes under key, once the split
+// files are written too, when asked for.
+func (a *Activities) exported(ctx context.Context, dst *store.Store, in ExportInput, format results.Format, key string, n int64) (res ExportResult, err error) {
+	res = ExportResult{Path: dst.Location(key), Bytes: n}
 	if in.Split {
 		if res.Valid, res.Invalid, err = a.exportSplit(ctx, dst, in, format); err != nil {
 			return ExportResult{}, err
