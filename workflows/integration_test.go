@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -473,5 +475,36 @@ func TestStartedPath(t *testing.T) {
 	}
 	if got := workflows.StartedPath(ctx, s.Client, "phonecheck-unknown", ""); got != "" {
 		t.Errorf("StartedPath of an unknown workflow = %q", got)
+	}
+}
+
+// TestWorkersNameTheirBuild: each workflow task records the build of the
+// worker that ran it. Given none, the SDK takes an MD5 of the whole
+// executable at the worker's start (about a second of CPU).
+func TestWorkersNameTheirBuild(t *testing.T) {
+	s := newStack(t, 0)
+	in := s.input(t, "build.txt", 20, 5)
+	run, _, err := workflows.Submit(context.Background(), s.Client, s.Store, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitResult(t, s.Client, run.GetID())
+	ctx := context.Background()
+	tasks := 0
+	for it := s.Client.GetWorkflowHistory(ctx, run.GetID(), "", false, 0); it.HasNext(); {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := e.GetWorkflowTaskCompletedEventAttributes(); a != nil {
+			tasks++
+			build := cmp.Or(a.GetWorkerVersion().GetBuildId(), a.GetBinaryChecksum())
+			if !strings.HasPrefix(build, "phonecheck@") {
+				t.Fatalf("workflow task %d recorded build %q", e.GetEventId(), build)
+			}
+		}
+	}
+	if tasks == 0 {
+		t.Fatal("no workflow task completed")
 	}
 }

@@ -8,12 +8,13 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/phonecheck/phonecheck/activities"
+	"github.com/phonecheck/phonecheck/temporalx"
 )
 
 // NewWorker returns a worker on TaskQueue with the workflow and the
 // activities registered.
 func NewWorker(c client.Client, acts *activities.Activities, opts worker.Options) worker.Worker {
-	w := worker.New(c, TaskQueue, withHeartbeatThrottle(opts))
+	w := worker.New(c, TaskQueue, withDefaults(opts))
 	w.RegisterWorkflow(ProcessFile)
 	w.RegisterWorkflow(NotifyFile)
 	w.RegisterActivity(acts)
@@ -41,17 +42,21 @@ func FilesQueueOwner(queue string) string {
 // NewFilesWorker returns a worker that runs only the archive step, on the
 // files queue of the watcher id.
 func NewFilesWorker(c client.Client, acts *activities.Activities, id string) worker.Worker {
-	w := worker.New(c, FilesQueue(id), withHeartbeatThrottle(worker.Options{}))
+	w := worker.New(c, FilesQueue(id), withDefaults(worker.Options{}))
 	w.RegisterActivityWithOptions(acts.Archive, activity.RegisterOptions{Name: "Archive"})
 	return w
 }
 
-// withHeartbeatThrottle sends the activities' heartbeats at least every
-// heartbeatThrottle. The SDK holds them back for up to 80% of the heartbeat
-// timeout otherwise, which would leave a live attempt 4 s to spare.
-func withHeartbeatThrottle(opts worker.Options) worker.Options {
+// withDefaults sends the activities' heartbeats at least every
+// heartbeatThrottle: the SDK holds them back for up to 80% of the heartbeat
+// timeout otherwise, which would leave a live attempt 4 s to spare. And it
+// names the build (temporalx.BuildID).
+func withDefaults(opts worker.Options) worker.Options {
 	if opts.MaxHeartbeatThrottleInterval == 0 {
 		opts.MaxHeartbeatThrottleInterval = heartbeatThrottle
+	}
+	if opts.BuildID == "" && !opts.DeploymentOptions.UseVersioning {
+		opts.BuildID = temporalx.BuildID() //nolint:staticcheck // an identifier only: no versioning is asked for
 	}
 	return opts
 }

@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/server/temporal"
 
 	"github.com/phonecheck/phonecheck/internal/freeport"
+	"github.com/phonecheck/phonecheck/temporalx"
 )
 
 // Options configure the embedded server.
@@ -56,6 +57,7 @@ func Start(opt Options) (*Server, error) {
 	if opt.DatabaseFile == "" {
 		return nil, errors.New("devserver: no database file")
 	}
+	temporalx.BuildID() // the server's own workers then read no MD5 of the executable
 	if opt.FrontendAddress == "" {
 		opt.FrontendAddress = "127.0.0.1:7233"
 	}

@@ -2,7 +2,10 @@ package devserver
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,4 +70,65 @@ func TestShortTimersFireOnTime(t *testing.T) {
 			t.Logf("a 250 ms timer fired after %v", waited)
 		}
 	}
+}
+
+// TestServerReadsNotItsExecutable: the SDK workers inside the server (and
+// the worker here) take their binary checksum from temporalx.BuildID, not
+// from an MD5 of the executable, which read all of it at start (about a
+// second of CPU for phonecheck's 400 MB).
+func TestServerReadsNotItsExecutable(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := readBytes(t)
+	addr := testkit.FreeAddr(t)
+	srv, err := Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), FrontendAddress: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(sleeper)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "q"}, sleeper, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if read := readBytes(t) - before; read > st.Size()/2 {
+		t.Errorf("the process read %d bytes, its executable is %d", read, st.Size())
+	}
+}
+
+// readBytes is what the process has read so far (rchar of /proc/self/io).
+func readBytes(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Skip("no /proc/self/io:", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "rchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	t.Skip("no rchar in /proc/self/io")
+	return 0
 }
