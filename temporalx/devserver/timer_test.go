@@ -20,23 +20,7 @@ import (
 // TimerProcessorMaxTimeShift past now (1 s by default); the embedded
 // server sets it low, since one process has one clock.
 func TestShortTimersFireOnTime(t *testing.T) {
-	addr := testkit.FreeAddr(t)
-	srv, err := Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), FrontendAddress: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := worker.New(c, "q", worker.Options{})
-	w.RegisterWorkflow(sleeper)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	c := sleeperServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// The first run warms up the task queue; the second is measured.
@@ -75,7 +59,9 @@ func TestShortTimersFireOnTime(t *testing.T) {
 // TestServerReadsNotItsExecutable: the SDK workers inside the server (and
 // the worker here) take their binary checksum from temporalx.BuildID, not
 // from an MD5 of the executable, which read all of it at start (about a
-// second of CPU for phonecheck's 400 MB).
+// second of CPU for phonecheck's 400 MB). The SDK keeps the checksum for the
+// process: on code that reads it, this test fails when it is the first to
+// start a worker (run it alone).
 func TestServerReadsNotItsExecutable(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -86,23 +72,7 @@ func TestServerReadsNotItsExecutable(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readBytes(t)
-	addr := testkit.FreeAddr(t)
-	srv, err := Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), FrontendAddress: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	w := worker.New(c, "q", worker.Options{})
-	w.RegisterWorkflow(sleeper)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	c := sleeperServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "q"}, sleeper, time.Millisecond)
@@ -115,6 +85,30 @@ func TestServerReadsNotItsExecutable(t *testing.T) {
 	if read := readBytes(t) - before; read > st.Size()/2 {
 		t.Errorf("the process read %d bytes, its executable is %d", read, st.Size())
 	}
+}
+
+// sleeperServer starts a server and a worker of sleeper on task queue "q",
+// both stopped when the test ends, and returns a client of it.
+func sleeperServer(t *testing.T) client.Client {
+	t.Helper()
+	addr := testkit.FreeAddr(t)
+	srv, err := Start(Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"), FrontendAddress: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(sleeper)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return c
 }
 
 // readBytes is what the process has read so far (rchar of /proc/self/io).
