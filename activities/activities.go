@@ -228,14 +228,15 @@ func (h *heartbeatEvery) beat(details ...any) {
 }
 
 // PutInput puts a file's content into the store under InputKey, where any
-// worker's Prepare reads it, and reports whether it copied it. A starter
-// calls it before starting the workflow; content already there is not
-// copied again.
+// worker's Prepare reads it, and reports whether it put it there (a copy,
+// or a second name of the file where the store can: Store.Adopt, so path
+// must be a file nobody writes to again). A starter calls it before
+// starting the workflow; content already there is not put again.
 func PutInput(ctx context.Context, s *store.Store, fileKey, path string) (key string, copied bool, err error) {
 	key = InputKey(fileKey)
 	if ok, err := s.Exists(ctx, key); err != nil || ok {
 		return key, false, err
 	}
-	_, err = s.Put(ctx, key, path)
+	_, err = s.Adopt(ctx, key, path)
 	return key, err == nil, StoreFullError(err, s)
 }

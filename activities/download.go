@@ -33,7 +33,8 @@ type DownloadResult struct {
 }
 
 // Download fetches the result zip, size-limited, into this worker's scratch
-// directory and from there into the store.
+// directory and from there into the store (the same file under a second
+// name where the store is a directory beside it).
 func (a *Activities) Download(ctx context.Context, in DownloadInput) (_ DownloadResult, err error) {
 	defer func() { err = a.workDiskError(err) }()
 	work := workOf(in.FileKey, in.SHA256)
@@ -77,7 +78,7 @@ func (a *Activities) Download(ctx context.Context, in DownloadInput) (_ Download
 	if err != nil {
 		return DownloadResult{}, apiError(err)
 	}
-	if _, err := a.Store.Put(ctx, zipKey, zipPath); err != nil {
+	if _, err := a.Store.Adopt(ctx, zipKey, zipPath); err != nil {
 		return DownloadResult{}, err
 	}
 	return DownloadResult{ZipKey: zipKey, Bytes: n}, nil
@@ -129,7 +130,7 @@ func (a *Activities) download(ctx context.Context, in DownloadInput, work string
 	case err != nil:
 		return DownloadResult{}, apiError(err)
 	}
-	if _, err := a.Store.Put(ctx, zipKey, zipPath); err != nil {
+	if _, err := a.Store.Adopt(ctx, zipKey, zipPath); err != nil {
 		return DownloadResult{}, err
 	}
 	return DownloadResult{ZipKey: zipKey, Bytes: n}, nil

@@ -28,8 +28,10 @@ import (
 // literals of their own.
 
 // Submit puts a file's content into the workers' store and starts its
-// workflow: the one way a starter hands a file over. in.Path is read (it is
-// the claimed file, or submit's copy); in.FileKey and in.Key are set here.
+// workflow: the one way a starter hands a file over. in.Path is a file
+// nobody writes to again (the claimed file, or submit's copy): a directory
+// store on its file system keeps it as a second name, not a copy.
+// in.FileKey and in.Key are set here.
 func Submit(ctx context.Context, c client.Client, st *store.Store, in Input) (run client.WorkflowRun, existing bool, err error) {
 	in.FileKey = FileKey(in.SHA256, in.Options)
 	var copied bool

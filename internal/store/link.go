@@ -18,7 +18,39 @@ func (s *Store) Link(ctx context.Context, key string, src *Store, srcKey string)
 	if s.dir == "" || src.dir == "" || ctx.Err() != nil {
 		return 0, false, ctx.Err()
 	}
-	from := filepath.Join(src.dir, filepath.FromSlash(srcKey))
+	// The data was synced when srcKey was committed.
+	return s.link(key, filepath.Join(src.dir, filepath.FromSlash(srcKey)), false)
+}
+
+// LinkFile puts the local file at path under key as a second name of that
+// file, without a copy, when the store is a directory on path's file
+// system; ok is false otherwise, and the caller copies (Put). Only for a
+// file that is complete and that nobody writes to again (a finished
+// download, a claimed input): the object is that file. Its data is synced
+// first, as a copy's would be. A file linked so costs the file system no
+// new inode, and removing the store's name later frees none: on a file
+// system that scans past recently freed inodes on every create (ext4
+// without a journal), each one a burst of small files saves is a create
+// made cheaper.
+func (s *Store) LinkFile(ctx context.Context, key, path string) (n int64, ok bool, err error) {
+	if s.dir == "" || ctx.Err() != nil {
+		return 0, false, ctx.Err()
+	}
+	return s.link(key, path, true)
+}
+
+// Adopt puts the finished local file at path under key: as a second name
+// of it where LinkFile can, as a copy (Put) elsewhere. The same rule as
+// LinkFile's holds: nobody writes to the file again.
+func (s *Store) Adopt(ctx context.Context, key, path string) (int64, error) {
+	n, ok, err := s.LinkFile(ctx, key, path)
+	if err != nil || ok {
+		return n, err
+	}
+	return s.Put(ctx, key, path)
+}
+
+func (s *Store) link(key, from string, syncData bool) (n int64, ok bool, err error) {
 	to := filepath.Join(s.dir, filepath.FromSlash(key))
 	fi, err := os.Stat(from)
 	if err != nil || !fi.Mode().IsRegular() {
@@ -26,6 +58,11 @@ func (s *Store) Link(ctx context.Context, key string, src *Store, srcKey string)
 	}
 	if cur, err := os.Stat(to); err == nil && os.SameFile(fi, cur) {
 		return fi.Size(), true, nil // linked by an earlier attempt
+	}
+	if syncData {
+		if err := syncFile(from); err != nil {
+			return 0, false, nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(to), 0o777); err != nil { // as the blob writer makes them
 		return 0, false, nil
@@ -43,9 +80,17 @@ func (s *Store) Link(ctx context.Context, key string, src *Store, srcKey string)
 	if err != nil {
 		return 0, false, s.fail("link", key, err)
 	}
-	// The data was synced when srcKey was committed; the new names are not yet.
 	if err := syncUp(filepath.Dir(to), s.dir); err != nil {
 		return 0, false, s.fail("link", key, err)
 	}
 	return fi.Size(), true, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
