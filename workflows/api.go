@@ -99,6 +99,13 @@ type Input struct {
 	// with its results kept and recorded.
 	ArchiveWait time.Duration `json:"archive_wait,omitempty"`
 
+	// Changes is the workflow code's change level the run was started
+	// for (CurrentChanges, set by Start): a run started at level 1 or more
+	// has every change of changeOneMarker without recording its marker,
+	// whose upsert of TemporalChangeVersion is a visibility write of its
+	// own. 0 in runs started before it: they decide by their markers.
+	Changes int `json:"changes,omitempty"`
+
 	PollInterval    time.Duration `json:"poll_interval,omitempty"`     // first poll delay (default 2s)
 	MaxPollInterval time.Duration `json:"max_poll_interval,omitempty"` // (default 60s)
 	Deadline        time.Duration `json:"deadline,omitempty"`          // for the remote task (default 24h)

@@ -8,7 +8,8 @@ import "go.temporal.io/sdk/workflow"
 // full, notify) and for the shorter history below. Each workflow.GetVersion
 // costs a marker event and an upsert of the TemporalChangeVersion search
 // attribute, a write to visibility, so six of them were a third of a small
-// file's events. Runs started before it replay with their own markers.
+// file's events. Runs started before it replay with their own markers; runs
+// started at a change level (CurrentChanges) record not even this one.
 //
 // Its runs also record a small file's stages with fewer workflow tasks:
 //   - the polling stage is published only when a poll waits on a timer
@@ -20,10 +21,20 @@ import "go.temporal.io/sdk/workflow"
 //     record, which answers it when the record was written.
 const changeOneMarker = "one-marker"
 
+// CurrentChanges is the change level Start gives a new run (Input.Changes):
+// level 1 has every change changeOneMarker stands for, known from the input
+// alone, so the run records no marker at all. A worker of before it ignores
+// the field and records the marker, which this code, replaying, passes over
+// (the SDK skips version markers no GetVersion asks for).
+const CurrentChanges = 1
+
 // changes answers which changes a run has.
 type changes struct{ current bool }
 
-func newChanges(ctx workflow.Context) changes {
+func newChanges(ctx workflow.Context, in Input) changes {
+	if in.Changes >= 1 {
+		return changes{current: true}
+	}
 	return changes{current: workflow.GetVersion(ctx, changeOneMarker, workflow.DefaultVersion, 1) >= 1}
 }
 

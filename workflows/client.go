@@ -70,6 +70,7 @@ func Start(ctx context.Context, c client.Client, in Input) (run client.WorkflowR
 	if in.FileKey == "" {
 		in.FileKey = FileKey(in.SHA256, in.Options)
 	}
+	in.Changes = CurrentChanges
 	id := WorkflowIDPrefix + in.FileKey
 	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
 	if in.Generation != "" {

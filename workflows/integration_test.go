@@ -142,11 +142,20 @@ func TestFileThroughThePipelineEqualsValidate(t *testing.T) {
 				t.Errorf("%d poll charges, workflow counted %d", n, res.Polls)
 			}
 			events := historyEvents(t, s.Client, run.GetID())
-			scheduled := 0
+			scheduled, versions := 0, 0
 			for _, e := range events.Events {
 				if e.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
 					scheduled++
 				}
+				if e.GetMarkerRecordedEventAttributes().GetMarkerName() == "Version" {
+					versions++
+				}
+			}
+			// The change level comes with the input: a new run records no
+			// version marker, nor the upsert (a visibility write) that
+			// comes with one.
+			if versions != 0 {
+				t.Errorf("%d version markers in a run started at change level %d, want none", versions, workflows.CurrentChanges)
 			}
 			if mode.activity > 0 && scheduled != mode.activity {
 				t.Errorf("%d activities scheduled, want %d (the upload and an archive on a files queue; the rest local)", scheduled, mode.activity)

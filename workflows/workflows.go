@@ -189,7 +189,7 @@ func ProcessFile(ctx workflow.Context, in Input) (*Result, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return st.Progress, nil }); err != nil {
 		return nil, err
 	}
-	st.changes = newChanges(ctx)
+	st.changes = newChanges(ctx, in)
 	var do steps
 	if st.changes.has(ctx, changeLocalSteps) {
 		do.local = in.Size > 0 && in.Size <= LocalStepMaxBytes
