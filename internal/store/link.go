@@ -64,6 +64,7 @@ func (s *Store) link(key, from string, syncData bool) (n int64, ok bool, err err
 			return 0, false, nil
 		}
 	}
+	existed := existingAncestor(filepath.Dir(to), s.dir)
 	if err := os.MkdirAll(filepath.Dir(to), 0o777); err != nil { // as the blob writer makes them
 		return 0, false, nil
 	}
@@ -80,7 +81,7 @@ func (s *Store) link(key, from string, syncData bool) (n int64, ok bool, err err
 	if err != nil {
 		return 0, false, s.fail("link", key, err)
 	}
-	if err := syncUp(filepath.Dir(to), s.dir); err != nil {
+	if err := s.synced.syncUp(filepath.Dir(to), s.dir, existed); err != nil {
 		return 0, false, s.fail("link", key, err)
 	}
 	return fi.Size(), true, nil

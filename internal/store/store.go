@@ -23,8 +23,6 @@ import (
 	_ "gocloud.dev/blob/memblob"  // mem://
 	_ "gocloud.dev/blob/s3blob"   // s3://
 	"gocloud.dev/gcerrors"
-
-	"github.com/phonecheck/phonecheck/internal/durable"
 )
 
 // ErrNotFound is returned (wrapped) for a key that does not exist.
@@ -35,6 +33,8 @@ type Store struct {
 	b   *blob.Bucket
 	url string // as given, for messages (holds no secret: credentials come from the environment)
 	dir string // the local directory of a file:// store, "" otherwise
+	// synced are the directory store's directories whose names are durable.
+	synced *syncedDirs
 }
 
 // Open opens a store. A location without a scheme is a local directory,
@@ -53,7 +53,7 @@ func Open(ctx context.Context, location string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", location, err)
 	}
-	return &Store{b: b, url: location, dir: dir}, nil
+	return &Store{b: b, url: location, dir: dir, synced: &syncedDirs{}}, nil
 }
 
 func parseLocation(location string) (bucketURL, dir string, err error) {
@@ -107,17 +107,21 @@ type Writer struct {
 	key    string
 	done   bool
 	// file is a directory store's temp file, synced on Commit, and root
-	// the store's directory, up to which the new names are synced.
-	file *os.File
-	root string
+	// the store's directory, up to which the new names are synced; existed
+	// is the deepest directory of the key's that existed before the write.
+	file    *os.File
+	root    string
+	existed string
+	synced  *syncedDirs
 }
 
 // Create starts writing key.
 func (s *Store) Create(ctx context.Context, key string) (*Writer, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	sw := &Writer{cancel: cancel, key: key, root: s.dir}
+	sw := &Writer{cancel: cancel, key: key, root: s.dir, synced: s.synced}
 	opts := &blob.WriterOptions{ContentType: contentType(key)}
 	if s.dir != "" {
+		sw.existed = existingAncestor(filepath.Dir(filepath.Join(s.dir, filepath.FromSlash(key))), s.dir)
 		opts.BeforeWrite = func(as func(any) bool) error {
 			as(&sw.file)
 			return nil
@@ -182,27 +186,11 @@ func (w *Writer) Commit() error {
 		return fmt.Errorf("store: write %s: %w", w.key, err)
 	}
 	if w.file != nil {
-		if err := syncUp(filepath.Dir(w.file.Name()), w.root); err != nil {
+		if err := w.synced.syncUp(filepath.Dir(w.file.Name()), w.root, w.existed); err != nil {
 			return fmt.Errorf("store: write %s: %w", w.key, err)
 		}
 	}
 	return nil
-}
-
-// syncUp syncs dir and every directory above it up to root: the object's
-// name, and those of the directories created for it.
-func syncUp(dir, root string) error {
-	root = filepath.Clean(root)
-	for {
-		if err := durable.SyncDir(dir); err != nil {
-			return err
-		}
-		up := filepath.Dir(dir)
-		if dir == root || up == dir || !strings.HasPrefix(dir, root) {
-			return nil
-		}
-		dir = up
-	}
 }
 
 // Abort discards what was written; it is a no-op after Commit.
@@ -355,7 +343,7 @@ func (s *Store) DeletePrefix(ctx context.Context, prefix string) error {
 		}
 	}
 	if s.dir != "" { // fileblob leaves empty directories behind
-		_ = removeEmptyDirs(filepath.Join(s.dir, filepath.FromSlash(prefix)))
+		_ = s.removeEmptyDirs(filepath.Join(s.dir, filepath.FromSlash(prefix)))
 	}
 	return nil
 }
@@ -379,17 +367,21 @@ func (s *Store) fail(op, key string, err error) error {
 	return fmt.Errorf("store: %s %s in %s: %w", op, key, s.url, err)
 }
 
-func removeEmptyDirs(dir string) error {
+func (s *Store) removeEmptyDirs(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		if e.IsDir() {
-			_ = removeEmptyDirs(filepath.Join(dir, e.Name()))
+			_ = s.removeEmptyDirs(filepath.Join(dir, e.Name()))
 		}
 	}
-	return os.Remove(dir) // fails, as it should, while anything is left
+	if err := os.Remove(dir); err != nil {
+		return err // as it should, while anything is left
+	}
+	s.synced.forget(dir) // made again, its name is new
+	return nil
 }
 
 func contentType(key string) string {
