@@ -119,14 +119,33 @@ func workOf(fileKey, sha string) string {
 	return sha
 }
 
-// scratchDir is this worker's local directory for one file.
-func (a *Activities) scratchDir(sha string) (string, error) {
+// scratchBase is this worker's local directory for files that need random
+// access or a spool, made once. A file's scratch files are named in it by
+// the file (scratchZip), not kept in a directory per file: two inodes made
+// and freed per file, which a burst of small files pays for on every create.
+func (a *Activities) scratchBase() (string, error) {
 	base := a.Scratch
 	if base == "" {
 		base = filepath.Join(os.TempDir(), "phonecheck-scratch")
 	}
-	dir := filepath.Join(base, sha)
-	return dir, os.MkdirAll(dir, 0o700)
+	return base, os.MkdirAll(base, 0o700)
+}
+
+// scratchZip is where this worker keeps a file's result zip.
+func (a *Activities) scratchZip(work string) (string, error) {
+	base, err := a.scratchBase()
+	return filepath.Join(base, work+".result.zip"), err
+}
+
+// dropScratch removes a file's scratch files: its zip, and the directory
+// of the layout before (a worker of before may have left one).
+func (a *Activities) dropScratch(work string) {
+	base := a.Scratch
+	if base == "" {
+		base = filepath.Join(os.TempDir(), "phonecheck-scratch")
+	}
+	os.Remove(filepath.Join(base, work+".result.zip"))
+	os.RemoveAll(filepath.Join(base, work))
 }
 
 // output opens (once) the store an export writes to.

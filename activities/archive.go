@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"os"
 
 	"go.temporal.io/sdk/activity"
 
@@ -64,7 +63,5 @@ func (a *Activities) clean(ctx context.Context, in ArchiveInput) {
 	if err := a.Store.Delete(ctx, input); err != nil {
 		log.Warn("removing the input from the store", "error", err)
 	}
-	if dir, err := a.scratchDir(name); err == nil {
-		os.RemoveAll(dir)
-	}
+	a.dropScratch(name)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 
 	"go.temporal.io/sdk/temporal"
@@ -46,7 +45,7 @@ func (a *Activities) Download(ctx context.Context, in DownloadInput) (_ Download
 		return DownloadResult{}, err
 	}
 	zipKey, _ := workKey(work, "result.zip")
-	scratch, err := a.scratchDir(work)
+	zipPath, err := a.scratchZip(work)
 	if err != nil {
 		return DownloadResult{}, err
 	}
@@ -66,7 +65,6 @@ func (a *Activities) Download(ctx context.Context, in DownloadInput) (_ Download
 	if limit <= 0 {
 		limit = 2 << 30
 	}
-	zipPath := filepath.Join(scratch, "result.zip")
 	n, err := a.API.DownloadResult(ctx, string(link), zipPath, limit)
 	if errors.Is(err, taskapi.ErrNotFound) || errors.Is(err, taskapi.ErrUnauthorized) {
 		// A signed link expires: forget it, and the retry asks for a new one.
@@ -93,7 +91,7 @@ func (a *Activities) download(ctx context.Context, in DownloadInput, work string
 		return DownloadResult{}, err
 	}
 	zipKey, _ := workKey(work, "result.zip")
-	scratch, err := a.scratchDir(work)
+	zipPath, err := a.scratchZip(work)
 	if err != nil {
 		return DownloadResult{}, err
 	}
@@ -109,7 +107,6 @@ func (a *Activities) download(ctx context.Context, in DownloadInput, work string
 	if limit <= 0 {
 		limit = 2 << 30
 	}
-	zipPath := filepath.Join(scratch, "result.zip")
 	var got atomic.Int64
 	var n int64
 	err = keepAlive(ctx, func() any { return got.Load() }, func() error {

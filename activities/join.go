@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -148,9 +147,7 @@ func (a *Activities) joined(ctx context.Context, in JoinInput, work string, sw *
 		return JoinResult{}, err
 	}
 	if in.ZipKey != "" { // the zip is in the store; this worker's copy is done with
-		if dir, err := a.scratchDir(work); err == nil {
-			os.RemoveAll(dir)
-		}
+		a.dropScratch(work)
 	}
 	return res, nil
 }
@@ -227,14 +224,18 @@ func (res *JoinResult) merge(b *JoinResult) {
 }
 
 // localZip is the result zip as a local file (a zip needs random access):
-// the one Download left in this worker's scratch directory, or a copy
-// fetched from the store when another worker downloaded it.
+// the store's own file in a directory store (Download made it a second
+// name of its download), the one Download left in this worker's scratch
+// directory, or a copy fetched from the store when another worker
+// downloaded it.
 func (a *Activities) localZip(ctx context.Context, in JoinInput) (string, error) {
-	dir, err := a.scratchDir(workOf(in.FileKey, in.SHA256))
+	if path, ok := a.Store.LocalFile(in.ZipKey); ok {
+		return path, nil
+	}
+	path, err := a.scratchZip(workOf(in.FileKey, in.SHA256))
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "result.zip")
 	want, err := a.Store.Size(ctx, in.ZipKey)
 	if err != nil {
 		return "", err

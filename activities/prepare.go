@@ -74,7 +74,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (_ PrepareRes
 	hash := sha256.New()
 	src := &readErrors{r: f}
 	tee := io.TeeReader(src, hash)
-	spool, err := a.scratchDir(work)
+	spool, err := a.scratchBase() // spooled files have names of their own
 	if err != nil {
 		return PrepareResult{}, err
 	}

@@ -99,6 +99,17 @@ func (s *Store) Location(key string) string {
 	return strings.TrimSuffix(strings.SplitN(s.url, "?", 2)[0], "/") + "/" + key
 }
 
+// LocalFile is the file that holds key in a directory store, for a reader
+// that needs a file (a zip's random access); ok is false in other stores.
+// Objects are never written in place, so the file is the object as long as
+// key is not written again.
+func (s *Store) LocalFile(key string) (path string, ok bool) {
+	if s.dir == "" {
+		return "", false
+	}
+	return filepath.Join(s.dir, filepath.FromSlash(key)), true
+}
+
 // Writer writes one object. Nothing is visible under the key before
 // Commit; Abort (or a failed Commit) leaves the key as it was.
 type Writer struct {
