@@ -25,7 +25,10 @@ const changeOneMarker = "one-marker"
 // level 1 has every change changeOneMarker stands for, known from the input
 // alone, so the run records no marker at all. A worker of before it ignores
 // the field and records the marker, which this code, replaying, passes over
-// (the SDK skips version markers no GetVersion asks for).
+// (the SDK skips version markers no GetVersion asks for). A later change
+// may be gated on a higher level instead of a marker only if workers are
+// upgraded before starters: a worker of before would run a levelled input
+// its own way, and this code would replay it by the level.
 const CurrentChanges = 1
 
 // changes answers which changes a run has.
