@@ -124,11 +124,16 @@ func workOf(fileKey, sha string) string {
 // the file (scratchZip), not kept in a directory per file: two inodes made
 // and freed per file, which a burst of small files pays for on every create.
 func (a *Activities) scratchBase() (string, error) {
-	base := a.Scratch
-	if base == "" {
-		base = filepath.Join(os.TempDir(), "phonecheck-scratch")
-	}
+	base := a.scratchRoot()
 	return base, os.MkdirAll(base, 0o700)
+}
+
+// scratchRoot is the scratch directory's path, made or not.
+func (a *Activities) scratchRoot() string {
+	if a.Scratch != "" {
+		return a.Scratch
+	}
+	return filepath.Join(os.TempDir(), "phonecheck-scratch")
 }
 
 // scratchZip is where this worker keeps a file's result zip.
@@ -140,10 +145,7 @@ func (a *Activities) scratchZip(work string) (string, error) {
 // dropScratch removes a file's scratch files: its zip, and the directory
 // of the layout before (a worker of before may have left one).
 func (a *Activities) dropScratch(work string) {
-	base := a.Scratch
-	if base == "" {
-		base = filepath.Join(os.TempDir(), "phonecheck-scratch")
-	}
+	base := a.scratchRoot()
 	os.Remove(filepath.Join(base, work+".result.zip"))
 	os.RemoveAll(filepath.Join(base, work))
 }
