@@ -1,9 +1,11 @@
 package apiserver_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -525,4 +527,31 @@ func TestPublicURL(t *testing.T) {
 		t.Fatalf("result_url %q", link)
 	}
 	download(t, strings.Replace(link, "https://phonecheck.example.com", e.ts.URL, 1), id)
+}
+
+// A server for a client on the same machine stores the result CSV instead
+// of deflating it: the same rows, in a zip any reader opens.
+func TestStoredResults(t *testing.T) {
+	input := edgeLines + numbers(500)
+	for _, stored := range []bool{false, true} {
+		e := start(t, apiserver.Config{StoreResults: stored})
+		id := e.mustUpload(keyA, input)
+		resp, err := http.Get(e.waitStatus(keyA, id, "exported").str("result_url"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]uint16{false: zip.Deflate, true: zip.Store}[stored]
+		if m := zr.File[0].Method; m != want {
+			t.Errorf("StoreResults %v: entry method %d, want %d", stored, m, want)
+		}
+		if got := unzipCSV(t, b, id); !bytes.Equal(got, expectedCSV(t, input)) {
+			t.Errorf("StoreResults %v: zip CSV differs from phonecheck validate's", stored)
+		}
+	}
 }

@@ -88,7 +88,11 @@ func (s *Server) export(ctx context.Context, t taskdb.Task) (validate.Summary, e
 	defer bufpool.PutWriter(bw)
 	zw := zip.NewWriter(bw)
 	zw.RegisterCompressor(zip.Deflate, results.ParallelDeflate) // on every core: one core was the bottleneck
-	entry, err := zw.CreateHeader(&zip.FileHeader{Name: t.ID + ".csv", Method: zip.Deflate, Modified: s.now()})
+	method := zip.Deflate
+	if s.cfg.StoreResults {
+		method = zip.Store
+	}
+	entry, err := zw.CreateHeader(&zip.FileHeader{Name: t.ID + ".csv", Method: method, Modified: s.now()})
 	if err != nil {
 		return sum, err
 	}

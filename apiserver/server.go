@@ -53,7 +53,11 @@ type Config struct {
 	// PublicURL is the scheme and host result_url links start with, for a
 	// server behind a proxy; empty: taken from each request.
 	PublicURL string
-	Faults    Faults
+	// StoreResults writes result zips with their CSV stored, not deflated:
+	// for a client on the same machine (up's own worker), where
+	// compression only costs CPU on both sides of a loopback link.
+	StoreResults bool
+	Faults       Faults
 
 	// Connection timeouts of Serve; 0: the Default values.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, ShutdownTimeout time.Duration

@@ -218,7 +218,7 @@ func startOfflineServer(ctx context.Context, data, listen string, logger *slog.L
 		return nil, "", "", err
 	}
 	srv, err := apiserver.New(apiserver.Config{Dir: apiserver.StateDir(data), Keys: []apiserver.Key{apiserver.NewKey(key)},
-		Logger: quiet(logger), Wrap: m.Middleware})
+		StoreResults: true, Logger: quiet(logger), Wrap: m.Middleware})
 	if err != nil {
 		return nil, "", "", err
 	}
