@@ -60,7 +60,7 @@ func (a *Activities) Join(ctx context.Context, in JoinInput) (_ JoinResult, err 
 		if err != nil {
 			return JoinResult{}, err
 		}
-		if verdicts, err = readVerdicts(zipPath, in.TaskID, in.Region); err != nil {
+		if verdicts, err = readVerdicts(zipPath, in.TaskID, in.Region, in.Uploaded); err != nil {
 			return JoinResult{}, err
 		}
 	}
@@ -246,19 +246,52 @@ func (a *Activities) localZip(ctx context.Context, in JoinInput) (string, error)
 	return path, a.Store.Fetch(ctx, in.ZipKey, path)
 }
 
-// readVerdicts maps E.164 number to the remote phoneCheck verdict.
-func readVerdicts(zipPath, taskID, region string) (*remoteVerdicts, error) {
+// readVerdicts maps E.164 number to the remote phoneCheck verdict. The
+// rows are read (and their numbers' keys worked out) on one goroutine and
+// put in the map on another, in order: the two take about as long.
+func readVerdicts(zipPath, taskID, region string, uploaded int) (*remoteVerdicts, error) {
 	t, err := resultzip.OpenZip(zipPath, resultzip.ZipOptions{TaskID: taskID})
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("result of task %s: %v", taskID, err), ErrBadResult, nil)
 	}
 	defer t.Close()
-	verdicts := newRemoteVerdicts()
-	for row, err := range t.All() {
-		if err != nil {
-			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("result of task %s: %v", taskID, err), ErrBadResult, nil)
+	batches := make(chan []verdictKeys, 4)
+	var readErr error // set before batches is closed
+	go func() {
+		defer close(batches)
+		batch := make([]verdictKeys, 0, verdictBatch)
+		for row, err := range t.All() {
+			if err != nil {
+				readErr = err
+				return
+			}
+			k := verdictKeys{verdict: row.PhoneCheck}
+			k.exact, k.derived = remoteKeys(row.Number, region)
+			if batch = append(batch, k); len(batch) == verdictBatch {
+				batches <- batch
+				batch = make([]verdictKeys, 0, verdictBatch)
+			}
 		}
-		verdicts.put(row.Number, row.PhoneCheck, region)
+		batches <- batch
+	}()
+	verdicts := newRemoteVerdicts(uploaded)
+	for batch := range batches {
+		for i := range batch {
+			verdicts.putKeys(batch[i].exact, batch[i].derived, batch[i].verdict)
+		}
+	}
+	if readErr != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("result of task %s: %v", taskID, readErr), ErrBadResult, nil)
 	}
 	return verdicts, nil
+}
+
+// verdictBatch is how many rows readVerdicts hands over at once.
+const verdictBatch = 4096
+
+// verdictKeys is a result row as readVerdicts hands it over: its verdict
+// and the keys of its number (see remoteKeys).
+type verdictKeys struct {
+	exact, verdict string
+	derived        []string
 }

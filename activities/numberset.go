@@ -4,14 +4,17 @@ package activities
 // compactly: a million numbers held as strings in a map[string]string take
 // about 100 MB, as integer keys with a verdict index about a third of that.
 type verdictSet struct {
-	names   []string          // the distinct verdicts
-	index   map[string]uint32 // verdict -> position in names
-	numbers map[uint64]uint32 // "+digits" as 1digits (the 1 keeps leading zeros)
+	names   []string          // the distinct verdicts: a few, searched in order
+	numbers map[uint64]uint32 // "+digits" as 1digits (the 1 keeps leading zeros) -> position in names
 	other   map[string]uint32 // whatever else the service answered with
 }
 
-func newVerdictSet() *verdictSet {
-	return &verdictSet{index: map[string]uint32{}, numbers: map[uint64]uint32{}, other: map[string]uint32{}}
+func newVerdictSet() *verdictSet { return newVerdictSetSize(0) }
+
+// newVerdictSetSize makes a set for about n numbers: a map made to size
+// does not grow (rehash) as it fills.
+func newVerdictSetSize(n int) *verdictSet {
+	return &verdictSet{numbers: make(map[uint64]uint32, n), other: map[string]uint32{}}
 }
 
 // numberKey packs "+" and up to 18 digits into an integer.
@@ -31,17 +34,25 @@ func numberKey(number string) (uint64, bool) {
 }
 
 func (v *verdictSet) put(number, verdict string) {
-	i, ok := v.index[verdict]
-	if !ok {
-		i = uint32(len(v.names))
-		v.index[verdict] = i
-		v.names = append(v.names, verdict)
-	}
+	i := v.name(verdict)
 	if k, ok := numberKey(number); ok {
 		v.numbers[k] = i
 	} else {
 		v.other[number] = i
 	}
+}
+
+// name is verdict's position in names, added if new. A service answers
+// with two verdicts (valid, invalid) or a few more; a search of those is
+// cheaper than hashing the string.
+func (v *verdictSet) name(verdict string) uint32 {
+	for i, n := range v.names {
+		if n == verdict {
+			return uint32(i)
+		}
+	}
+	v.names = append(v.names, verdict)
+	return uint32(len(v.names) - 1)
 }
 
 func (v *verdictSet) get(number string) (string, bool) {

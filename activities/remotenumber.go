@@ -51,14 +51,20 @@ type answers struct {
 	verdicts, conflicts *verdictSet // conflicts is a set
 }
 
-func newRemoteVerdicts() *remoteVerdicts {
-	return &remoteVerdicts{exact: newAnswers(), derived: newAnswers()}
+// newRemoteVerdicts makes room for the verdicts on n uploaded numbers,
+// which a service answers as E.164.
+func newRemoteVerdicts(n int) *remoteVerdicts {
+	return &remoteVerdicts{exact: answers{verdicts: newVerdictSetSize(n), conflicts: newVerdictSet()},
+		derived: answers{verdicts: newVerdictSet(), conflicts: newVerdictSet()}}
 }
-
-func newAnswers() answers { return answers{verdicts: newVerdictSet(), conflicts: newVerdictSet()} }
 
 func (v *remoteVerdicts) put(number, verdict, region string) {
 	exact, derived := remoteKeys(number, region)
+	v.putKeys(exact, derived, verdict)
+}
+
+// putKeys puts a verdict under the keys remoteKeys gave its number.
+func (v *remoteVerdicts) putKeys(exact string, derived []string, verdict string) {
 	if exact != "" {
 		v.exact.put(exact, verdict)
 	}

@@ -328,8 +328,12 @@ func (s *textSource) fastNext() []string {
 		if bytes.IndexByte(line, '"') >= 0 {
 			return nil
 		}
-		line = bytes.TrimSuffix(line, []byte{'\n'})
-		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if line[len(line)-1] == '\n' { // line is not empty: it holds the LF, or is the last
+			line = line[:len(line)-1]
+		}
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
 		if len(line) == 0 {
 			if _, err := s.br.Discard(n); err != nil {
 				return nil
