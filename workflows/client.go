@@ -87,9 +87,13 @@ func Start(ctx context.Context, c client.Client, in Input) (run client.WorkflowR
 		StaticSummary: startSummary(in),
 		// Searchable from the start, before any worker has picked it up.
 		TypedSearchAttributes: temporal.NewSearchAttributes(stageKey.ValueSet(StagePreparing)),
-		// Where this client also runs a worker (up), the first workflow
-		// task comes back in the start's answer, not through matching.
-		EnableEagerStart: true,
+		// No eager start, though up's client runs the worker: a first
+		// task handed straight back to the worker goes ahead of the runs
+		// already going, whose next tasks wait on the worker's sticky
+		// queue. Under a burst of files they timed out there and fell
+		// behind every new run (TestABurstKeepsRunsGoing); through
+		// matching, the worker's pollers take a sticky task first.
+		EnableEagerStart: false,
 	}, ProcessFile, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

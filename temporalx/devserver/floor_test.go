@@ -87,7 +87,7 @@ func BenchmarkFloor1000Workflows(b *testing.B) {
 				runs := make([]client.WorkflowRun, n)
 				for j := range runs {
 					runs[j], err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-						ID: fmt.Sprintf("%s-%d-%d", wf.name, i, j), TaskQueue: "floor", EnableEagerStart: true}, wf.fn)
+						ID: fmt.Sprintf("%s-%d-%d", wf.name, i, j), TaskQueue: "floor"}, wf.fn)
 					if err != nil {
 						b.Fatal(err)
 					}
