@@ -91,20 +91,14 @@ func (a *Activities) Join(ctx context.Context, in JoinInput) (_ JoinResult, err 
 	if err != nil {
 		return JoinResult{}, err
 	}
-	// The rows are parsed, joined, counted and encoded on every core, and
-	// written in order.
+	// The records are joined and counted on every core, and written in
+	// order.
 	enc := results.EncoderOf(out)
 	hb := &heartbeatEvery{ctx: ctx, d: 5 * time.Second}
-	err = results.ReadParallel(ctx, local, in.LocalKey, func(rows []phone.Result, b *joinBatch) error {
+	err = results.ReadParallelRecords(ctx, local, in.LocalKey, func(raw []byte, firstLine int, b *joinBatch) error {
 		b.reset()
-		for i := range rows {
-			r := &rows[i]
-			b.join(r, verdicts)
-			b.res.count(r)
-			b.out = enc.AppendRow(b.out, r)
-		}
-		return nil
-	}, func(rows []phone.Result, b *joinBatch) error {
+		return b.joinRecords(raw, firstLine, in.LocalKey, verdicts)
+	}, func(b *joinBatch) error {
 		if err := enc.WriteEncoded(b.out); err != nil {
 			return err
 		}
@@ -159,6 +153,7 @@ type joinBatch struct {
 	out                     []byte
 	res                     JoinResult
 	unanswered, conflicting []string
+	names                   map[string]string // joinRecords' values, interned
 }
 
 // join gives r the remote verdict on its number, when it was uploaded

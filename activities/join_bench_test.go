@@ -2,6 +2,7 @@ package activities
 
 import (
 	"archive/zip"
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,5 +59,34 @@ func BenchmarkReadVerdicts1M(b *testing.B) {
 				b.Fatalf("%s: no verdict", n)
 			}
 		}
+	}
+}
+
+// BenchmarkJoin1M joins the 1M-line corpus's local.csv (every uploaded
+// number answered) on its records, and, as the baseline, on parsed rows
+// encoded again.
+func BenchmarkJoin1M(b *testing.B) {
+	g := corpus.New(1)
+	var local bytes.Buffer
+	w, _ := results.NewWriter(results.CSV, &local)
+	verdicts := newRemoteVerdicts(0)
+	for i := range 1_000_000 {
+		r := phone.Check(phone.CleanLine(g.Line()), i+1, corpus.Region)
+		if r.CountryCode != "" {
+			verdicts.put(r.Number, r.PhoneCheck, corpus.Region)
+		}
+		if err := w.Write(&r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w.Close()
+	for _, records := range []bool{true, false} {
+		b.Run(map[bool]string{true: "records", false: "rows"}[records], func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := joinRun(local.Bytes(), verdicts, records); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -18,7 +18,7 @@ func newVerdictSetSize(n int) *verdictSet {
 }
 
 // numberKey packs "+" and up to 18 digits into an integer.
-func numberKey(number string) (uint64, bool) {
+func numberKey[S string | []byte](number S) (uint64, bool) {
 	if len(number) < 2 || len(number) > 19 || number[0] != '+' {
 		return 0, false
 	}
@@ -65,6 +65,24 @@ func (v *verdictSet) get(number string) (string, bool) {
 		i, ok = v.numbers[k]
 	} else {
 		i, ok = v.other[number]
+	}
+	if !ok {
+		return "", false
+	}
+	return v.names[i], true
+}
+
+// getBytes is get of a number in bytes, without making it a string.
+func (v *verdictSet) getBytes(number []byte) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	var i uint32
+	var ok bool
+	if k, isNum := numberKey(number); isNum {
+		i, ok = v.numbers[k]
+	} else {
+		i, ok = v.other[string(number)]
 	}
 	if !ok {
 		return "", false

@@ -95,3 +95,18 @@ func (a answers) get(number string) (verdict string, ok, conflicting bool) {
 	}
 	return verdict, ok, conflicting
 }
+
+// getBytes is get of a number in bytes.
+func (v *remoteVerdicts) getBytes(number []byte) (verdict string, ok, conflicting bool) {
+	if verdict, ok, conflicting = v.exact.getBytes(number); !ok {
+		verdict, ok, conflicting = v.derived.getBytes(number)
+	}
+	return verdict, ok, conflicting
+}
+
+func (a answers) getBytes(number []byte) (verdict string, ok, conflicting bool) {
+	if verdict, ok = a.verdicts.getBytes(number); ok {
+		_, conflicting = a.conflicts.getBytes(number)
+	}
+	return verdict, ok, conflicting
+}

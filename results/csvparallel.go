@@ -25,6 +25,40 @@ var parallelBatchLines = 4096
 // error of an earlier batch first, as a RowReader would meet it). work
 // must reset what it keeps in its T.
 func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work func(rows []phone.Result, t *T) error, emit func(rows []phone.Result, t *T) error) error {
+	type parsed struct {
+		rows  []phone.Result
+		br    *bufio.Reader
+		state T
+	}
+	return ReadParallelRecords(ctx, r, name, func(raw []byte, firstLine int, p *parsed) error {
+		if p.br == nil {
+			// Only the last batch is short, so a short first one is the
+			// whole file: no need for 64 KiB.
+			p.br = bufio.NewReaderSize(nil, min(64<<10, len(raw)+16))
+		}
+		p.br.Reset(bytes.NewReader(raw))
+		part := newRowReaderOn(p.br, name, len(phone.Header))
+		part.line = firstLine
+		p.rows = p.rows[:0]
+		for {
+			p.rows = append(p.rows, phone.Result{})
+			if err := part.Read(&p.rows[len(p.rows)-1]); err != nil {
+				p.rows = p.rows[:len(p.rows)-1]
+				if !errors.Is(err, io.EOF) {
+					return err
+				}
+				break
+			}
+		}
+		return work(p.rows, &p.state)
+	}, func(p *parsed) error { return emit(p.rows, &p.state) })
+}
+
+// ReadParallelRecords is ReadParallel without the parsing: work gets each
+// batch's records as they are in the file (whole records, each ending in
+// its line break but perhaps the last), and the line number before the
+// first. The header is checked as RowReader checks it.
+func ReadParallelRecords[T any](ctx context.Context, r io.Reader, name string, work func(records []byte, firstLine int, t *T) error, emit func(t *T) error) error {
 	rr, err := NewRowReader(r, name)
 	if err != nil {
 		return err
@@ -32,7 +66,6 @@ func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work fun
 	type batch struct {
 		raw       []byte
 		firstLine int // of raw, minus one
-		rows      []phone.Result
 		state     T
 		err       error
 		done      chan struct{}
@@ -56,7 +89,7 @@ func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work fun
 			default:
 				b = &batch{}
 			}
-			b.raw, b.firstLine, b.rows, b.err = b.raw[:0], line, b.rows[:0], nil
+			b.raw, b.firstLine, b.err = b.raw[:0], line, nil
 			b.done = make(chan struct{})
 			inQuotes := false
 			for records := 0; records < parallelBatchLines; {
@@ -97,29 +130,8 @@ func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work fun
 	}()
 	for range workers {
 		go func() {
-			var br *bufio.Reader
 			for b := range todo {
-				if br == nil {
-					// Only the last batch is short, so a short first one
-					// is the whole file: no need for 64 KiB.
-					br = bufio.NewReaderSize(nil, min(64<<10, len(b.raw)+16))
-				}
-				br.Reset(bytes.NewReader(b.raw))
-				part := newRowReaderOn(br, name, len(phone.Header))
-				part.line = b.firstLine
-				for b.err == nil {
-					b.rows = append(b.rows, phone.Result{})
-					if err := part.Read(&b.rows[len(b.rows)-1]); err != nil {
-						b.rows = b.rows[:len(b.rows)-1]
-						if !errors.Is(err, io.EOF) {
-							b.err = err
-						}
-						break
-					}
-				}
-				if b.err == nil {
-					b.err = work(b.rows, &b.state)
-				}
+				b.err = work(b.raw, b.firstLine, &b.state)
 				close(b.done)
 			}
 		}()
@@ -127,7 +139,7 @@ func ReadParallel[T any](ctx context.Context, r io.Reader, name string, work fun
 	for b := range ordered {
 		<-b.done
 		if err = b.err; err == nil {
-			err = emit(b.rows, &b.state)
+			err = emit(&b.state)
 		}
 		if err != nil {
 			break
