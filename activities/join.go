@@ -153,7 +153,7 @@ type joinBatch struct {
 	out                     []byte
 	res                     JoinResult
 	unanswered, conflicting []string
-	names                   map[string]string // joinRecords' values, interned
+	names                   interner // joinRecords' values
 }
 
 // join gives r the remote verdict on its number, when it was uploaded

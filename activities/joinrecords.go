@@ -38,7 +38,7 @@ func (b *joinBatch) joinRecords(raw []byte, firstLine int, name string, verdicts
 			return fmt.Errorf("%s: line %d: a record of %d fields, not the %d of the result schema", name, line, n, len(phone.Header))
 		}
 		field := func(i int) []byte { return unquoteField(rec[spans[i][0]:spans[i][1]]) }
-		number, verdict := field(colNumber), b.intern(field(colPhoneCheck))
+		number, verdict := field(colNumber), b.names.of(field(colPhoneCheck))
 		joined := false
 		if verdicts != nil && len(field(colCountryCode)) > 0 {
 			joined = true
@@ -54,7 +54,7 @@ func (b *joinBatch) joinRecords(raw []byte, firstLine int, name string, verdicts
 				verdict = v
 			}
 		}
-		b.countFields(verdict, b.intern(field(colReason)), b.intern(field(colType)), b.intern(field(colRegion)))
+		b.countFields(verdict, b.names.of(field(colReason)), b.names.of(field(colType)), b.names.of(field(colRegion)))
 		if joined {
 			b.out = append(b.out, rec[:spans[colPhoneCheck][0]]...)
 			b.out = append(b.out, verdict...)
@@ -88,17 +88,19 @@ func (b *joinBatch) countFields(verdict, reason, typ, region string) {
 	}
 }
 
-// intern is v as a string, made once per batch state for each value: the
-// counted columns hold a few values each.
-func (b *joinBatch) intern(v []byte) string {
-	if s, ok := b.names[string(v)]; ok {
+// interner makes each value of a few-valued column a string once (for the
+// counts) rather than once per row.
+type interner map[string]string
+
+func (in *interner) of(v []byte) string {
+	if s, ok := (*in)[string(v)]; ok {
 		return s
 	}
-	if b.names == nil {
-		b.names = map[string]string{}
+	if *in == nil {
+		*in = interner{}
 	}
 	s := string(v)
-	b.names[s] = s
+	(*in)[s] = s
 	return s
 }
 

@@ -2,7 +2,9 @@ package activities
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -55,16 +57,15 @@ func (a *Activities) Report(ctx context.Context, in ReportInput) (ReportResult, 
 	if table != nil {
 		err = reportTable(ctx, rows, in.RowsKey, table, b.Add)
 	} else {
-		// The rows are parsed on every core; the report takes them in order.
-		err = results.ReadParallel(ctx, rows, in.RowsKey, func([]phone.Result, *struct{}) error { return nil },
-			func(batch []phone.Result, _ *struct{}) error {
-				for i := range batch {
-					b.Add(&batch[i])
-				}
-				n += len(batch)
-				hb.beat(n)
-				return nil
-			})
+		// The records are counted on every core, and only those the
+		// report lists are parsed; the report takes them in order.
+		err = results.ReadParallelRecords(ctx, rows, in.RowsKey, func(raw []byte, firstLine int, rb *reportBatch) error {
+			return rb.read(raw, firstLine, in.RowsKey)
+		}, func(rb *reportBatch) error {
+			n += rb.rows
+			hb.beat(n)
+			return rb.addTo(b, in.RowsKey)
+		})
 	}
 	if err != nil {
 		return ReportResult{}, err
@@ -87,4 +88,83 @@ func (a *Activities) Report(ctx context.Context, in ReportInput) (ReportResult, 
 		return ReportResult{}, err
 	}
 	return ReportResult{Path: dst.Location(key)}, nil
+}
+
+// reportBatch is what Report's workers make of a batch of joined records:
+// their counts by the values the report breaks down, and where the first
+// report.MaxRows valid and invalid records are (the only ones the report
+// may list).
+type reportBatch struct {
+	raw    []byte
+	rows   int
+	counts map[reportKey]int
+	kept   []keptRecord // in order
+	valid  int          // kept valid records
+	names  interner
+}
+
+// keptRecord is where a record is in the batch, and its verdict.
+type keptRecord struct {
+	start, end int
+	valid      bool
+}
+
+// reportKey is a row's values that the report counts.
+type reportKey struct{ verdict, reason, typ, region, carrier string }
+
+// The columns the report counts beside those of the join.
+const colCarrier = 10
+
+func (rb *reportBatch) read(raw []byte, firstLine int, name string) error {
+	rb.raw, rb.rows, rb.kept, rb.valid = raw, 0, rb.kept[:0], 0
+	if rb.counts == nil {
+		rb.counts = map[reportKey]int{}
+	}
+	clear(rb.counts)
+	spans := make([][2]int, len(phone.Header))
+	line := firstLine
+	for off := 0; off < len(raw); {
+		end, n, ok := splitRecord(raw[off:], spans)
+		rec := raw[off : off+end]
+		line += 1 + bytes.Count(rec[:len(rec)-1], []byte{'\n'})
+		if n == 1 && spans[0][1] == 0 {
+			off += end
+			continue
+		}
+		if !ok || n != len(phone.Header) {
+			return fmt.Errorf("%s: line %d: a record of %d fields, not the %d of the result schema", name, line, n, len(phone.Header))
+		}
+		field := func(i int) string { return rb.names.of(unquoteField(rec[spans[i][0]:spans[i][1]])) }
+		k := reportKey{field(colPhoneCheck), field(colReason), field(colType), field(colRegion), field(colCarrier)}
+		rb.counts[k]++
+		rb.rows++
+		valid := k.verdict == phone.Valid
+		if valid && rb.valid < report.MaxRows || !valid && len(rb.kept)-rb.valid < report.MaxRows {
+			rb.kept = append(rb.kept, keptRecord{off, off + end, valid})
+			if valid {
+				rb.valid++
+			}
+		}
+		off += end
+	}
+	return nil
+}
+
+// addTo adds the batch's counts to the report, and the records it lists.
+func (rb *reportBatch) addTo(b *report.Builder, name string) error {
+	for k, n := range rb.counts {
+		b.Count(k.verdict, k.reason, k.typ, k.region, k.carrier, n)
+	}
+	for _, k := range rb.kept {
+		if !b.Wants(k.valid) {
+			continue
+		}
+		rec := rb.raw[k.start:k.end]
+		var r phone.Result
+		if err := results.ParseRecord(rec, name, &r); err != nil {
+			return err
+		}
+		b.Keep(&r)
+	}
+	return nil
 }

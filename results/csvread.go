@@ -291,3 +291,11 @@ func (t *TableReader) Read(r *TableRow) error {
 	r.Results, r.Details = t.results, t.details
 	return nil
 }
+
+// ParseRecord parses one record of a CSV in the result schema (with its
+// line break or without) into r, as a RowReader reads it: for a reader of
+// records (ReadParallelRecords) that needs a few of them in full.
+func ParseRecord(rec []byte, name string, r *phone.Result) error {
+	rr := newRowReaderOn(bufio.NewReaderSize(bytes.NewReader(rec), len(rec)+16), name, len(phone.Header))
+	return rr.Read(r)
+}

@@ -70,22 +70,45 @@ func New(info Info) *Builder {
 
 // Add counts one row (r is copied when kept).
 func (b *Builder) Add(r *phone.Result) {
-	b.rows++
-	b.byVerdict[r.PhoneCheck]++
-	b.byReason[r.Reason]++
-	b.byType[orNone(r.Type)]++
-	b.byRegion[orNone(r.Region)]++
-	b.byCarrier[orNone(r.Carrier)]++
-	if r.IsValid() {
-		b.valid++
-		if len(b.validRows) < MaxRows {
-			b.validRows = append(b.validRows, *r)
-		}
+	b.Count(r.PhoneCheck, r.Reason, r.Type, r.Region, r.Carrier, 1)
+	b.Keep(r)
+}
+
+// Count adds n rows with these values to the counts, as Add does, and
+// keeps none of them: for a reader that parses in full only the rows the
+// report lists (see Wants and Keep).
+func (b *Builder) Count(verdict, reason, typ, region, carrier string, n int) {
+	b.rows += n
+	b.byVerdict[verdict] += n
+	b.byReason[reason] += n
+	b.byType[orNone(typ)] += n
+	b.byRegion[orNone(region)] += n
+	b.byCarrier[orNone(carrier)] += n
+	if verdict == phone.Valid {
+		b.valid += n
 		return
 	}
-	b.invalid++
-	b.reasonOfInvalid[r.Reason]++
-	if len(b.invalidRows) < MaxRows {
+	b.invalid += n
+	b.reasonOfInvalid[reason] += n
+}
+
+// Wants reports whether the report lists one more valid row (or invalid).
+func (b *Builder) Wants(valid bool) bool {
+	if valid {
+		return len(b.validRows) < MaxRows
+	}
+	return len(b.invalidRows) < MaxRows
+}
+
+// Keep lists r (a copy) among the valid or invalid rows while Wants says
+// so; Count has its counts.
+func (b *Builder) Keep(r *phone.Result) {
+	if !b.Wants(r.IsValid()) {
+		return
+	}
+	if r.IsValid() {
+		b.validRows = append(b.validRows, *r)
+	} else {
 		b.invalidRows = append(b.invalidRows, *r)
 	}
 }
