@@ -24,25 +24,13 @@ const (
 // found: nothing is parsed into a phone.Result or encoded again.
 // TestJoinRecordsIsTheRowJoin holds it to the row join.
 func (b *joinBatch) joinRecords(raw []byte, firstLine int, name string, verdicts *remoteVerdicts) error {
-	spans := make([][2]int, len(phone.Header))
-	line := firstLine
-	for len(raw) > 0 {
-		end, n, ok := splitRecord(raw, spans)
-		rec := raw[:end]
-		raw = raw[end:]
-		line += 1 + bytes.Count(rec[:len(rec)-1], []byte{'\n'}) // breaks inside quotes
-		if n == 1 && spans[0][1] == 0 {
-			continue // a blank line, which a RowReader skips
-		}
-		if !ok || n != len(phone.Header) {
-			return fmt.Errorf("%s: line %d: a record of %d fields, not the %d of the result schema", name, line, n, len(phone.Header))
-		}
+	return eachRecord(raw, firstLine, name, func(rec []byte, spans [][2]int) {
 		field := func(i int) []byte { return unquoteField(rec[spans[i][0]:spans[i][1]]) }
 		number, verdict := field(colNumber), b.names.of(field(colPhoneCheck))
 		joined := false
 		if verdicts != nil && len(field(colCountryCode)) > 0 {
 			joined = true
-			switch v, found, conflict := verdicts.getBytes(number); {
+			switch v, found, conflict := verdictOf(verdicts, number); {
 			case !found:
 				verdict = phone.Unanswered
 				b.res.MissingVerdicts++
@@ -65,6 +53,28 @@ func (b *joinBatch) joinRecords(raw []byte, firstLine int, name string, verdicts
 		if b.out[len(b.out)-1] != '\n' { // the file's last record, without its line break
 			b.out = append(b.out, '\n')
 		}
+	})
+}
+
+// eachRecord calls fn with each record of a batch of a CSV in the result
+// schema (ReadParallelRecords) and its fields' spans; it skips blank lines,
+// as a RowReader does, and fails on a record of other than the schema's
+// fields or with a broken quote.
+func eachRecord(raw []byte, firstLine int, name string, fn func(rec []byte, spans [][2]int)) error {
+	spans := make([][2]int, len(phone.Header))
+	line := firstLine
+	for len(raw) > 0 {
+		end, n, ok := splitRecord(raw, spans)
+		rec := raw[:end]
+		raw = raw[end:]
+		line += 1 + bytes.Count(rec[:len(rec)-1], []byte{'\n'}) // breaks inside quotes
+		if n == 1 && spans[0][1] == 0 {
+			continue
+		}
+		if !ok || n != len(phone.Header) {
+			return fmt.Errorf("%s: line %d: a record of %d fields, not the %d of the result schema", name, line, n, len(phone.Header))
+		}
+		fn(rec, spans)
 	}
 	return nil
 }

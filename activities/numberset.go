@@ -55,25 +55,9 @@ func (v *verdictSet) name(verdict string) uint32 {
 	return uint32(len(v.names) - 1)
 }
 
-func (v *verdictSet) get(number string) (string, bool) {
-	if v == nil {
-		return "", false
-	}
-	var i uint32
-	var ok bool
-	if k, isNum := numberKey(number); isNum {
-		i, ok = v.numbers[k]
-	} else {
-		i, ok = v.other[number]
-	}
-	if !ok {
-		return "", false
-	}
-	return v.names[i], true
-}
-
-// getBytes is get of a number in bytes, without making it a string.
-func (v *verdictSet) getBytes(number []byte) (string, bool) {
+// lookup is the verdict the set holds for number, a string or its bytes
+// (bytes are not made a string for it).
+func lookup[S string | []byte](v *verdictSet, number S) (string, bool) {
 	if v == nil {
 		return "", false
 	}
@@ -89,6 +73,8 @@ func (v *verdictSet) getBytes(number []byte) (string, bool) {
 	}
 	return v.names[i], true
 }
+
+func (v *verdictSet) get(number string) (string, bool) { return lookup(v, number) }
 
 // len is how many numbers the set holds.
 func (v *verdictSet) len() int { return len(v.numbers) + len(v.other) }

@@ -83,30 +83,20 @@ func (a answers) put(key, verdict string) {
 // get is the verdict for an uploaded E.164 number; conflicting reports
 // that the service answered it with different verdicts.
 func (v *remoteVerdicts) get(number string) (verdict string, ok, conflicting bool) {
-	if verdict, ok, conflicting = v.exact.get(number); !ok {
-		verdict, ok, conflicting = v.derived.get(number)
+	return verdictOf(v, number)
+}
+
+// verdictOf is get of a number as a string or as bytes.
+func verdictOf[S string | []byte](v *remoteVerdicts, number S) (verdict string, ok, conflicting bool) {
+	if verdict, ok, conflicting = answerOf(v.exact, number); !ok {
+		verdict, ok, conflicting = answerOf(v.derived, number)
 	}
 	return verdict, ok, conflicting
 }
 
-func (a answers) get(number string) (verdict string, ok, conflicting bool) {
-	if verdict, ok = a.verdicts.get(number); ok {
-		_, conflicting = a.conflicts.get(number)
-	}
-	return verdict, ok, conflicting
-}
-
-// getBytes is get of a number in bytes.
-func (v *remoteVerdicts) getBytes(number []byte) (verdict string, ok, conflicting bool) {
-	if verdict, ok, conflicting = v.exact.getBytes(number); !ok {
-		verdict, ok, conflicting = v.derived.getBytes(number)
-	}
-	return verdict, ok, conflicting
-}
-
-func (a answers) getBytes(number []byte) (verdict string, ok, conflicting bool) {
-	if verdict, ok = a.verdicts.getBytes(number); ok {
-		_, conflicting = a.conflicts.getBytes(number)
+func answerOf[S string | []byte](a answers, number S) (verdict string, ok, conflicting bool) {
+	if verdict, ok = lookup(a.verdicts, number); ok {
+		_, conflicting = lookup(a.conflicts, number)
 	}
 	return verdict, ok, conflicting
 }

@@ -2,9 +2,7 @@ package activities
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -95,7 +93,6 @@ func (a *Activities) Report(ctx context.Context, in ReportInput) (ReportResult, 
 // report.MaxRows valid and invalid records are (the only ones the report
 // may list).
 type reportBatch struct {
-	raw    []byte
 	rows   int
 	counts map[reportKey]int
 	kept   []keptRecord // in order
@@ -103,10 +100,11 @@ type reportBatch struct {
 	names  interner
 }
 
-// keptRecord is where a record is in the batch, and its verdict.
+// keptRecord is a record of the batch (its bytes stay the batch's until
+// the batch is handed over), and its verdict.
 type keptRecord struct {
-	start, end int
-	valid      bool
+	rec   []byte
+	valid bool
 }
 
 // reportKey is a row's values that the report counts.
@@ -116,38 +114,24 @@ type reportKey struct{ verdict, reason, typ, region, carrier string }
 const colCarrier = 10
 
 func (rb *reportBatch) read(raw []byte, firstLine int, name string) error {
-	rb.raw, rb.rows, rb.kept, rb.valid = raw, 0, rb.kept[:0], 0
+	rb.rows, rb.kept, rb.valid = 0, rb.kept[:0], 0
 	if rb.counts == nil {
 		rb.counts = map[reportKey]int{}
 	}
 	clear(rb.counts)
-	spans := make([][2]int, len(phone.Header))
-	line := firstLine
-	for off := 0; off < len(raw); {
-		end, n, ok := splitRecord(raw[off:], spans)
-		rec := raw[off : off+end]
-		line += 1 + bytes.Count(rec[:len(rec)-1], []byte{'\n'})
-		if n == 1 && spans[0][1] == 0 {
-			off += end
-			continue
-		}
-		if !ok || n != len(phone.Header) {
-			return fmt.Errorf("%s: line %d: a record of %d fields, not the %d of the result schema", name, line, n, len(phone.Header))
-		}
+	return eachRecord(raw, firstLine, name, func(rec []byte, spans [][2]int) {
 		field := func(i int) string { return rb.names.of(unquoteField(rec[spans[i][0]:spans[i][1]])) }
 		k := reportKey{field(colPhoneCheck), field(colReason), field(colType), field(colRegion), field(colCarrier)}
 		rb.counts[k]++
 		rb.rows++
 		valid := k.verdict == phone.Valid
 		if valid && rb.valid < report.MaxRows || !valid && len(rb.kept)-rb.valid < report.MaxRows {
-			rb.kept = append(rb.kept, keptRecord{off, off + end, valid})
+			rb.kept = append(rb.kept, keptRecord{rec, valid})
 			if valid {
 				rb.valid++
 			}
 		}
-		off += end
-	}
-	return nil
+	})
 }
 
 // addTo adds the batch's counts to the report, and the records it lists.
@@ -159,9 +143,8 @@ func (rb *reportBatch) addTo(b *report.Builder, name string) error {
 		if !b.Wants(k.valid) {
 			continue
 		}
-		rec := rb.raw[k.start:k.end]
 		var r phone.Result
-		if err := results.ParseRecord(rec, name, &r); err != nil {
+		if err := results.ParseRecord(k.rec, name, &r); err != nil {
 			return err
 		}
 		b.Keep(&r)

@@ -8,7 +8,10 @@
 #   tools/bench-up.sh 100 1000       1,000 files of 100 lines
 #
 # It prints first how long up took from launch to ready, and its CPU then.
-# UP_FLAGS adds flags to up (say --log-level info). KEEP=DIR keeps the
+# UP_FLAGS adds flags to up (say --log-level info). HISTORY=1 prints the
+# runs' history events and timed-out workflow tasks (tools/histcount), and
+# PHONECHECK_CPUPROFILE=FILE has up write a CPU profile there as it stops.
+# KEEP=DIR keeps the
 # results and up's logs there, for a look at each file's summary.json (its
 # start, finish and stage times).
 set -euo pipefail
@@ -73,6 +76,9 @@ cpu1=$(cputime)
 peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
 cores=$(nproc)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+if [ "${HISTORY:-}" = 1 ]; then
+	go run ./tools/histcount -address "127.0.0.1:${TEMPORAL_PORT:-17433}"
+fi
 if [ -n "${KEEP:-}" ]; then
 	mkdir -p "$KEEP" && cp -r "$demo/results" "$demo/up.log" "$demo/up.err" "$KEEP/"
 fi
