@@ -57,7 +57,7 @@ if [ ! -f "$server_dir/.complete" ]; then
 	modtmp=$(mktemp -d)
 	cp go.mod go.sum "$modtmp/"
 	go get -modfile="$modtmp/go.mod" "go.temporal.io/server/cmd/server@$server_version" \
-		"go.temporal.io/server/cmd/tools/sql@$server_version" 2>/dev/null
+		"go.temporal.io/server/cmd/tools/sql@$server_version"
 	mkdir -p "$server_dir/bin"
 	nice -n 10 go build -modfile="$modtmp/go.mod" -o "$server_dir/bin/temporal-server" go.temporal.io/server/cmd/server
 	nice -n 10 go build -modfile="$modtmp/go.mod" -o "$server_dir/bin/temporal-sql-tool" go.temporal.io/server/cmd/tools/sql
