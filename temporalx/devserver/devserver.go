@@ -191,6 +191,12 @@ func Start(opt Options) (*Server, error) {
 			// across): a 250 ms poll wait took a second. One process has
 			// one clock.
 			dynamicconfig.TimerProcessorMaxTimeShift.Key(): 20 * time.Millisecond,
+			// A closed run asked to be deleted (`temporal workflow delete`)
+			// goes only once the transfer queue's ack level, saved this
+			// often (30 s by default), has passed the run's close; until
+			// then the deletion is retried. One shard's ack level is one
+			// small write.
+			dynamicconfig.TransferProcessorUpdateAckInterval.Key(): time.Second,
 		}),
 	)
 	if err != nil {
