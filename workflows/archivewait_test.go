@@ -22,6 +22,7 @@ import (
 // does not, and past the bound the file fails naming the watcher, its
 // results recorded: dropped again, it goes to done/ without a new charge.
 func TestArchiveWaitsForItsWatcher(t *testing.T) {
+	t.Parallel() // waits on timers and kills, not on the CPU
 	s := newStack(t, 0)
 	ctx := context.Background()
 	filesWorker := func(id string) {

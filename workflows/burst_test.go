@@ -21,6 +21,7 @@ import (
 // here) and went behind every new run on the normal queue: 1,000 files of
 // 100 lines through up took 105-120 s instead of 40-50.
 func TestABurstKeepsRunsGoing(t *testing.T) {
+	t.Parallel() // waits on timers and kills, not on the CPU
 	if testing.Short() {
 		t.Skip("a burst of 240 files")
 	}

@@ -60,6 +60,7 @@ func (i *stallInbound) ExecuteActivity(ctx context.Context, in *interceptor.Exec
 // as many gettasks charges as polls counted (the poll run again is
 // answered from the store).
 func TestKillAfterTheArchiveRunsNoStepAgain(t *testing.T) {
+	t.Parallel() // waits on timers and kills, not on the CPU
 	stall := &stallAfter{step: "Archive", stalled: make(chan struct{})}
 	stall.armed.Store(true)
 	s := liveStack{stack.NewWith(t, stack.Options{Worker: worker.Options{Interceptors: []interceptor.WorkerInterceptor{stall}}})}
@@ -100,6 +101,7 @@ func TestKillAfterTheArchiveRunsNoStepAgain(t *testing.T) {
 // Either way the file finishes with validate's rows, one upload, no poll
 // run again, and its work files gone.
 func TestKillAfterFinishRunsNoStepAgain(t *testing.T) {
+	t.Parallel() // waits on timers and kills, not on the CPU
 	for _, watcher := range []string{"", "finish-watcher"} {
 		t.Run("files-queue="+watcher, func(t *testing.T) {
 			stall := &stallAfter{step: "Finish", stalled: make(chan struct{})}
@@ -171,6 +173,7 @@ func deleteRun(t *testing.T, s liveStack, id string) {
 // with its outputs gone it runs again on its recorded task (polls only);
 // started afresh (submit --force) it uploads again.
 func TestFinishedFileIsRemembered(t *testing.T) {
+	t.Parallel() // waits on timers and kills, not on the CPU
 	s := newStack(t, 0)
 	in := s.input(t, "remember.txt", 500, 94)
 	content, _ := os.ReadFile(in.Path)

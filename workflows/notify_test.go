@@ -54,6 +54,7 @@ const notifySecret = "notify-secret-5f1d9c0a7b"
 // arrives once, signed, when the receiver comes up. A failed file's notice
 // says why. The secret is in no history.
 func TestNoticeReachesAReceiverThatWasDown(t *testing.T) {
+	t.Parallel() // waits on timers and kills, not on the CPU
 	s := liveStack{stack.NewWith(t, stack.Options{Activities: func(a *activities.Activities) { a.NotifySecret = []byte(notifySecret) }})}
 	addr := testkit.FreeAddr(t) // nobody listens yet
 	in := s.input(t, "notify.txt", 500, 5)
