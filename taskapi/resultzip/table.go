@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/phonecheck/phonecheck/internal/xlsx"
 	"github.com/phonecheck/phonecheck/phone"
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -491,32 +492,33 @@ func (l *recordLimiter) Read(p []byte) (int, error) {
 
 // xlsxSource reads the table's sheet, then later sheets with the same header.
 type xlsxSource struct {
-	f      *excelize.File
-	sheets []string // the table's sheet and those after it
-	header []string // normalized, to recognize continuation sheets
-	rows   *excelize.Rows
-	row    int // row number in the current sheet
+	w      *xlsx.Workbook
+	spool  *os.File     // the workbook's bytes, inflated from the zip
+	sheets []xlsx.Sheet // the table's sheet and those after it
+	at     int          // index in the workbook of sheets[0]
+	header []string     // normalized, to recognize continuation sheets
+	rows   *xlsx.Rows
 }
 
-func (s *xlsxSource) next() (values []string, err error) {
-	defer recoverXLSX(&err)
+func (s *xlsxSource) next() ([]string, error) {
 	for {
 		if s.rows != nil && s.rows.Next() {
-			s.row++
-			return s.rows.Columns(excelize.Options{RawCellValue: true})
+			return slices.Clone(s.rows.Values()), nil
 		}
 		if s.rows != nil {
-			if err := s.rows.Error(); err != nil {
-				return nil, fmt.Errorf("unreadable XLSX: %v", err)
+			if err := s.rows.Err(); errors.Is(err, xlsx.ErrTooLarge) {
+				return nil, fmt.Errorf("%v: %w", err, ErrZipLimit)
+			} else if err != nil {
+				return nil, fmt.Errorf("unreadable XLSX: %w", err)
 			}
 			_ = s.rows.Close()
 			s.rows = nil
 		}
-		s.sheets = s.sheets[1:]
+		s.sheets, s.at = s.sheets[1:], s.at+1
 		if len(s.sheets) == 0 {
 			return nil, io.EOF
 		}
-		header, rows, err := sheetHeader(s.f, s.sheets[0])
+		header, rows, err := sheetHeader(s.w, s.at, s.sheets[0].Name)
 		if err != nil {
 			return nil, err
 		}
@@ -524,112 +526,129 @@ func (s *xlsxSource) next() (values []string, err error) {
 			_ = rows.Close() // not a continuation of the table
 			continue
 		}
-		s.rows, s.row = rows, 1
+		s.rows = rows
 	}
 }
 
 func (s *xlsxSource) pos() string {
-	if len(s.sheets) == 0 {
+	if len(s.sheets) == 0 || s.rows == nil {
 		return "at the end"
 	}
-	return fmt.Sprintf("sheet %q row %d", s.sheets[0], s.row)
+	return fmt.Sprintf("sheet %q row %d", s.sheets[0].Name, s.rows.Row())
 }
 
 func (s *xlsxSource) close() error {
 	if s.rows != nil {
 		_ = s.rows.Close()
+		s.rows = nil
 	}
-	return s.f.Close() // removes excelize's temp files
+	err := removeSpool(s.spool)
+	s.spool = nil
+	return err
 }
 
-// recoverXLSX turns a panic inside excelize on a malformed workbook into an
-// error: the zip comes from a remote service and must not crash the worker.
-func recoverXLSX(err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("unreadable XLSX (excelize: %v)", r)
-	}
-}
-
-// sheetHeader opens a sheet's rows and reads its first row.
-func sheetHeader(f *excelize.File, sheet string) (header []string, rows *excelize.Rows, err error) {
-	defer recoverXLSX(&err)
-	rows, err = f.Rows(sheet)
+// sheetHeader opens sheet i's rows and reads its first row.
+func sheetHeader(w *xlsx.Workbook, i int, name string) (header []string, rows *xlsx.Rows, err error) {
+	rows, err = w.Rows(i)
 	if err != nil {
-		return nil, nil, fmt.Errorf("unreadable XLSX sheet %q: %v", sheet, err)
+		return nil, nil, fmt.Errorf("unreadable XLSX sheet %q: %w", name, err)
 	}
 	if rows.Next() {
-		header, err = rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			_ = rows.Close()
-			return nil, nil, fmt.Errorf("unreadable XLSX sheet %q: %v", sheet, err)
-		}
+		header = slices.Clone(rows.Values())
+	} else if err := rows.Err(); err != nil {
+		_ = rows.Close()
+		return nil, nil, fmt.Errorf("unreadable XLSX sheet %q: %w", name, err)
 	}
 	return header, rows, nil
 }
 
-// openXLSXEntry opens the workbook and looks for the table's sheet.
-// excelize reads a workbook whole into memory, so its size is bounded by
-// MaxXLSXSize (checked on the declared size, which archive/zip holds the
-// entry to).
+// openXLSXEntry opens the workbook and looks for the table's sheet. A
+// workbook is a zip inside the zip, and reading one needs random access:
+// the entry is inflated into a temporary file (bounded by MaxXLSXSize,
+// checked on the declared size, which archive/zip holds the entry to),
+// removed when the table is closed.
 func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, note string, err error) {
 	defer er.Close()
 	if size > uint64(z.lim.MaxXLSXSize) {
 		return nil, "", fmt.Errorf("XLSX entry %s is larger than the limit of %d bytes: %w", quoteName(er.name), z.lim.MaxXLSXSize, ErrZipLimit)
 	}
-	// The workbook is a zip too: bound what excelize may inflate by the
-	// same ratio and the budget left.
+	// Bound what the workbook's own parts may inflate to by the same ratio
+	// and the budget left.
 	inner := min(z.lim.MaxTotalSize-z.total-int64(size), max(z.lim.MaxRatio*int64(size), ratioGrace))
 	if inner <= 0 {
 		return nil, "", fmt.Errorf("more than %d bytes uncompressed (at entry %s): %w", z.lim.MaxTotalSize, quoteName(er.name), ErrZipLimit)
 	}
+	spool, n, err := spoolEntry(er, z.tempDir)
+	if err != nil {
+		return nil, "", err // entryReader's errors name the entry; others are the disk's
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = removeSpool(spool)
+		}
+	}()
 	unreadable := func(err error) (*ResultTable, string, error) {
+		if errors.Is(err, xlsx.ErrTooLarge) {
+			return nil, "", fmt.Errorf("XLSX entry %s: %v: %w", quoteName(er.name), err, ErrZipLimit)
+		}
 		return nil, fmt.Sprintf("%s is not a readable XLSX (%v)", quoteName(er.name), err), nil
 	}
-	f, err := openWorkbook(er, excelize.Options{UnzipSizeLimit: inner, UnzipXMLSizeLimit: min(inner, excelize.StreamChunkSize), TmpDir: z.tempDir})
-	if fatal(err) {
-		return nil, "", err // entryReader's errors name the entry
-	}
+	w, err := xlsx.Open(spool, n, xlsx.Limits{Part: inner, SharedStrings: inner})
 	if err != nil {
 		return unreadable(err)
 	}
 	var notes []string
-	sheets, err := sheetList(f)
-	if err != nil {
-		_ = f.Close()
-		return unreadable(err)
-	}
+	sheets := w.Sheets()
 	for i, sheet := range sheets {
-		header, rows, err := sheetHeader(f, sheet)
+		header, rows, err := sheetHeader(w, i, sheet.Name)
 		if err != nil {
-			_ = f.Close()
 			return unreadable(err)
 		}
-		src := &xlsxSource{f: f, sheets: sheets[i:], rows: rows, row: 1}
+		src := &xlsxSource{w: w, spool: spool, sheets: sheets[i:], at: i, rows: rows}
 		src.header, _ = normalizeHeader(header)
 		t, note, err := newTable(er.name, "xlsx", header, src)
 		if err != nil {
-			_ = src.close()
+			_ = rows.Close()
 			return nil, "", err
 		}
 		if t != nil {
+			keep = true
 			return t, "", nil
 		}
 		_ = rows.Close()
-		notes = append(notes, fmt.Sprintf("sheet %q %s", sheet, note))
+		notes = append(notes, fmt.Sprintf("sheet %q %s", sheet.Name, note))
 	}
-	_ = f.Close()
 	if len(notes) == 0 {
 		return nil, fmt.Sprintf("%s has no sheets", quoteName(er.name)), nil
 	}
 	return nil, quoteName(er.name) + ": " + strings.Join(notes, ", "), nil
 }
 
-func openWorkbook(r io.Reader, opts excelize.Options) (f *excelize.File, err error) {
-	defer recoverXLSX(&err)
-	return excelize.OpenReader(r, opts)
+// spoolEntry copies the entry into a new file in dir (os.TempDir() if "").
+func spoolEntry(r io.Reader, dir string) (*os.File, int64, error) {
+	f, err := os.CreateTemp(dir, "phonecheck-result-*.xlsx")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spooling the XLSX entry: %w", err)
+	}
+	n, err := io.Copy(f, r)
+	if err != nil {
+		_ = removeSpool(f)
+		if !fatal(err) {
+			err = fmt.Errorf("spooling the XLSX entry to %s: %w", f.Name(), err)
+		}
+		return nil, 0, err
+	}
+	return f, n, nil
 }
 
-func sheetList(f *excelize.File) (s []string, err error) {
-	defer recoverXLSX(&err)
-	return f.GetSheetList(), nil
+func removeSpool(f *os.File) error {
+	if f == nil {
+		return nil
+	}
+	err := f.Close()
+	if rerr := os.Remove(f.Name()); err == nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = rerr
+	}
+	return err
 }

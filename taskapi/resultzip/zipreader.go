@@ -94,8 +94,9 @@ type ZipOptions struct {
 	// TaskID, if set, makes the entry named <TaskID>.csv the first choice,
 	// then any other <TaskID>.* table.
 	TaskID string
-	// TempDir is where excelize may spill an XLSX's large sheets while it is
-	// read (default os.TempDir()). Nothing else is ever written to disk.
+	// TempDir is where an XLSX entry is inflated to while it is read
+	// (default os.TempDir()); the file goes when the table is closed.
+	// Nothing else is ever written to disk.
 	TempDir string
 	Limits  ZipLimits
 }

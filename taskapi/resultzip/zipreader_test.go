@@ -216,6 +216,17 @@ func TestOpenZipFile(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("temp files left: %v", left)
 	}
+	// a workbook that cannot be read leaves nothing behind either
+	bad := filepath.Join(dir, "bad.zip")
+	if err := os.WriteFile(bad, makeZip(t, entry{"r.xlsx", "PK not a workbook"}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenZip(bad, ZipOptions{TempDir: tmp}); !errors.Is(err, ErrNoTable) {
+		t.Errorf("broken workbook: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temp files left by a broken workbook: %v", left)
+	}
 	if _, err := OpenZip(filepath.Join(dir, "missing.zip"), ZipOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
