@@ -1,9 +1,11 @@
 package activities
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/internal/testkit"
+	"github.com/phonecheck/phonecheck/phone"
+	"github.com/phonecheck/phonecheck/results"
 )
 
 // regularFiles lists the files below dir.
@@ -173,5 +177,83 @@ func TestDiskErrorKeepsOtherErrorsRetryable(t *testing.T) {
 	}
 	if diskError(nil, "f", "t") != nil {
 		t.Error("no error became one")
+	}
+}
+
+// A result workbook is spooled into the scratch folder to be read: a full
+// scratch folder ends the file as a full disk, naming the folder, not as a
+// bad result from the service, and leaves no partial spool behind; with
+// room again the same join reads it.
+func TestJoinOnAFullScratchFolder(t *testing.T) {
+	scratch := testkit.SmallFS(t, "")
+	a := newActivities(t, nil)
+	a.Scratch = scratch
+	path, sum := writeInput(t, "+41446681800\n+41791234567\n")
+	e := env()
+	e.RegisterActivity(a)
+	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prep PrepareResult
+	v.Get(&prep)
+	// The service's answer as a workbook of 100,000 rows, its two numbers
+	// first: about 2 MB, too big for the 1 MiB scratch folder.
+	var book bytes.Buffer
+	w, err := results.NewWriter(results.XLSX, &book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100_000 {
+		r := phone.Result{Number: fmt.Sprintf("+1%010d", uint64(i)*7919%10_000_000_000), PhoneCheck: phone.Valid, Line: i + 1}
+		switch i {
+		case 0:
+			r.Number = "+41446681800"
+		case 1:
+			r.Number = "+41791234567"
+		}
+		r.Input = r.Number
+		if err := w.Write(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if book.Len() < 1<<20 {
+		t.Fatalf("the workbook is %d bytes: it fits the scratch folder", book.Len())
+	}
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	zf, _ := zw.CreateHeader(&zip.FileHeader{Name: "task-1.xlsx", Method: zip.Store})
+	zf.Write(book.Bytes())
+	zw.Close()
+	zipKey := "work/" + sum + "/result.zip"
+	if err := a.Store.WriteAll(context.Background(), zipKey, zb.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	in := JoinInput{SHA256: sum, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: "task-1", Region: "CH", Uploaded: prep.Uploaded}
+	_, err = e.ExecuteActivity(a.Join, in)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("join with a full scratch folder: %v", err)
+	}
+	wantDiskFull(t, err, "scratch folder")
+	if got := regularFiles(t, scratch); len(got) != 0 {
+		t.Errorf("partial files left in the scratch folder: %v", got)
+	}
+	if b, err := exec.Command("mount", "-o", "remount,size=16m", scratch).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v: %s", err, b)
+	}
+	v, err = e.ExecuteActivity(a.Join, in)
+	if err != nil {
+		t.Fatalf("join with room again: %v", err)
+	}
+	var res JoinResult
+	v.Get(&res)
+	if res.Unanswered != 0 || res.ByPhoneCheck[phone.Valid] != 2 {
+		t.Errorf("join with room again: %+v", res)
+	}
+	if got := regularFiles(t, scratch); len(got) != 0 {
+		t.Errorf("the spool outlived the join: %v", got)
 	}
 }

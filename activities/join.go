@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -60,7 +61,11 @@ func (a *Activities) Join(ctx context.Context, in JoinInput) (_ JoinResult, err 
 		if err != nil {
 			return JoinResult{}, err
 		}
-		if verdicts, err = readVerdicts(zipPath, in.TaskID, in.Region, in.Uploaded); err != nil {
+		scratch, err := a.scratchBase()
+		if err != nil {
+			return JoinResult{}, err
+		}
+		if verdicts, err = readVerdicts(zipPath, scratch, in.TaskID, in.Region, in.Uploaded); err != nil {
 			return JoinResult{}, err
 		}
 	}
@@ -244,8 +249,11 @@ func (a *Activities) localZip(ctx context.Context, in JoinInput) (string, error)
 // readVerdicts maps E.164 number to the remote phoneCheck verdict. The
 // rows are read (and their numbers' keys worked out) on one goroutine and
 // put in the map on another, in order: the two take about as long.
-func readVerdicts(zipPath, taskID, region string, uploaded int) (*remoteVerdicts, error) {
-	t, err := resultzip.OpenZip(zipPath, resultzip.ZipOptions{TaskID: taskID})
+func readVerdicts(zipPath, scratch, taskID, region string, uploaded int) (*remoteVerdicts, error) {
+	t, err := resultzip.OpenZip(zipPath, resultzip.ZipOptions{TaskID: taskID, TempDir: scratch})
+	if errors.Is(err, resultzip.ErrScratch) {
+		return nil, err // this worker's disk, not the result: a full one is said as such
+	}
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("result of task %s: %v", taskID, err), ErrBadResult, nil)
 	}

@@ -50,7 +50,7 @@ func BenchmarkReadVerdicts1M(b *testing.B) {
 	}
 	f.Close()
 	for b.Loop() {
-		v, err := readVerdicts(path, "task", corpus.Region, len(numbers))
+		v, err := readVerdicts(path, b.TempDir(), "task", corpus.Region, len(numbers))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -629,13 +629,13 @@ func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, n
 func spoolEntry(r io.Reader, dir string) (*os.File, int64, error) {
 	f, err := os.CreateTemp(dir, "phonecheck-result-*.xlsx")
 	if err != nil {
-		return nil, 0, fmt.Errorf("spooling the XLSX entry: %w", err)
+		return nil, 0, fmt.Errorf("%w: %w", ErrScratch, err)
 	}
 	n, err := io.Copy(f, r)
 	if err != nil {
 		_ = removeSpool(f)
-		if !fatal(err) {
-			err = fmt.Errorf("spooling the XLSX entry to %s: %w", f.Name(), err)
+		if !fatal(err) { // the zip's own errors stay the zip's
+			err = fmt.Errorf("%w to %s: %w", ErrScratch, f.Name(), err)
 		}
 		return nil, 0, err
 	}

@@ -33,6 +33,10 @@ var (
 	// ErrBadRow: a row without a Number, or whose phoneCheck is neither
 	// valid nor invalid. The message gives the entry and the line or row.
 	ErrBadRow = errors.New("bad result row")
+	// ErrScratch: an XLSX entry could not be written to ZipOptions.TempDir
+	// to be read (a full disk, say). It is this machine's problem, not the
+	// zip's: the error wraps the file system's too.
+	ErrScratch = errors.New("cannot spool the XLSX entry")
 )
 
 // ZipLimits bound the work and memory a results zip can cost; they hold

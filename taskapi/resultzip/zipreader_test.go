@@ -227,6 +227,10 @@ func TestOpenZipFile(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("temp files left by a broken workbook: %v", left)
 	}
+	// a workbook with nowhere to be spooled is this machine's problem, not the zip's
+	if _, err := OpenZip(path, ZipOptions{TempDir: filepath.Join(dir, "missing")}); !errors.Is(err, ErrScratch) || !errors.Is(err, os.ErrNotExist) || fatal(err) {
+		t.Errorf("no temp dir: %v", err)
+	}
 	if _, err := OpenZip(filepath.Join(dir, "missing.zip"), ZipOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
