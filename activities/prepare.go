@@ -14,6 +14,7 @@ import (
 
 	"github.com/phonecheck/phonecheck/internal/bufpool"
 	"github.com/phonecheck/phonecheck/internal/input"
+	"github.com/phonecheck/phonecheck/internal/spool"
 	"github.com/phonecheck/phonecheck/internal/store"
 	"github.com/phonecheck/phonecheck/internal/validate"
 	"github.com/phonecheck/phonecheck/phone"
@@ -220,11 +221,10 @@ func (a *Activities) openTable(r io.Reader, dir string, opt input.Options) (*inp
 	if head, _ := br.Peek(len(oleMagic)); string(head) != oleMagic {
 		return input.Open(br, opt, dir)
 	}
-	f, err := os.CreateTemp(dir, ".phonecheck-input-*")
+	f, err := spool.Create(dir, ".phonecheck-input-*")
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(f.Name())
 	defer f.Close()
 	if _, err := io.Copy(f, br); err != nil {
 		return nil, err

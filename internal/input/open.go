@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/phonecheck/phonecheck/internal/spool"
 )
 
 // File is what Open reads in place: a workbook needs random access.
@@ -20,7 +22,7 @@ type File interface {
 type Input struct {
 	Table *Table
 	Lines *Lines
-	spool *os.File
+	spool *spool.File
 }
 
 // Close releases the table and removes a spooled copy.
@@ -31,7 +33,6 @@ func (in *Input) Close() error {
 	}
 	if in.spool != nil {
 		in.spool.Close()
-		os.Remove(in.spool.Name())
 	}
 	return err
 }
@@ -57,17 +58,17 @@ func Open(r io.Reader, opt Options, spoolDir string) (*Input, error) {
 	if c == TextFile {
 		return openText(br, opt)
 	}
-	spool, err := os.CreateTemp(spoolDir, ".phonecheck-input-*.xlsx")
+	sf, err := spool.Create(spoolDir, ".phonecheck-input-*.xlsx")
 	if err != nil {
 		return nil, fmt.Errorf("a copy of the workbook: %w", err)
 	}
-	in := &Input{spool: spool}
-	size, err := io.Copy(spool, br)
+	in := &Input{spool: sf}
+	size, err := io.Copy(sf, br)
 	if err != nil {
 		in.Close()
 		return nil, fmt.Errorf("a copy of the workbook: %w", err)
 	}
-	if in.Table, err = OpenWorkbook(spool, size, opt); err != nil {
+	if in.Table, err = OpenWorkbook(sf, size, opt); err != nil {
 		in.Close()
 		return nil, err
 	}

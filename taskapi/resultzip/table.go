@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phonecheck/phonecheck/internal/spool"
 	"github.com/phonecheck/phonecheck/internal/xlsx"
 	"github.com/phonecheck/phonecheck/phone"
 	"golang.org/x/text/encoding/unicode"
@@ -493,7 +494,7 @@ func (l *recordLimiter) Read(p []byte) (int, error) {
 // xlsxSource reads the table's sheet, then later sheets with the same header.
 type xlsxSource struct {
 	w      *xlsx.Workbook
-	spool  *os.File     // the workbook's bytes, inflated from the zip
+	spool  *spool.File  // the workbook's bytes, inflated from the zip
 	sheets []xlsx.Sheet // the table's sheet and those after it
 	at     int          // index in the workbook of sheets[0]
 	header []string     // normalized, to recognize continuation sheets
@@ -542,9 +543,7 @@ func (s *xlsxSource) close() error {
 		_ = s.rows.Close()
 		s.rows = nil
 	}
-	err := removeSpool(s.spool)
-	s.spool = nil
-	return err
+	return s.spool.Close()
 }
 
 // sheetHeader opens sheet i's rows and reads its first row.
@@ -578,14 +577,14 @@ func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, n
 	if inner <= 0 {
 		return nil, "", fmt.Errorf("more than %d bytes uncompressed (at entry %s): %w", z.lim.MaxTotalSize, quoteName(er.name), ErrZipLimit)
 	}
-	spool, n, err := spoolEntry(er, z.tempDir)
+	book, n, err := spoolEntry(er, z.tempDir)
 	if err != nil {
 		return nil, "", err // entryReader's errors name the entry; others are the disk's
 	}
 	keep := false
 	defer func() {
 		if !keep {
-			_ = removeSpool(spool)
+			_ = book.Close()
 		}
 	}()
 	unreadable := func(err error) (*ResultTable, string, error) {
@@ -594,7 +593,7 @@ func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, n
 		}
 		return nil, fmt.Sprintf("%s is not a readable XLSX (%v)", quoteName(er.name), err), nil
 	}
-	w, err := xlsx.Open(spool, n, xlsx.Limits{Part: inner, SharedStrings: inner})
+	w, err := xlsx.Open(book, n, xlsx.Limits{Part: inner, SharedStrings: inner})
 	if err != nil {
 		return unreadable(err)
 	}
@@ -605,7 +604,7 @@ func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, n
 		if err != nil {
 			return unreadable(err)
 		}
-		src := &xlsxSource{w: w, spool: spool, sheets: sheets[i:], at: i, rows: rows}
+		src := &xlsxSource{w: w, spool: book, sheets: sheets[i:], at: i, rows: rows}
 		src.header, _ = normalizeHeader(header)
 		t, note, err := newTable(er.name, "xlsx", header, src)
 		if err != nil {
@@ -625,30 +624,26 @@ func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, n
 	return nil, quoteName(er.name) + ": " + strings.Join(notes, ", "), nil
 }
 
-// spoolEntry copies the entry into a new file in dir (os.TempDir() if "").
-func spoolEntry(r io.Reader, dir string) (*os.File, int64, error) {
-	f, err := os.CreateTemp(dir, "phonecheck-result-*.xlsx")
+// spoolEntry copies the entry into a spool file in dir (os.TempDir() if "").
+func spoolEntry(r io.Reader, dir string) (*spool.File, int64, error) {
+	f, err := spool.Create(dir, "phonecheck-result-*.xlsx")
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrScratch, err)
 	}
 	n, err := io.Copy(f, r)
 	if err != nil {
-		_ = removeSpool(f)
+		_ = f.Close()
 		if !fatal(err) { // the zip's own errors stay the zip's
-			err = fmt.Errorf("%w to %s: %w", ErrScratch, f.Name(), err)
+			err = fmt.Errorf("%w in %s: %w", ErrScratch, dirName(dir), err)
 		}
 		return nil, 0, err
 	}
 	return f, n, nil
 }
 
-func removeSpool(f *os.File) error {
-	if f == nil {
-		return nil
+func dirName(dir string) string {
+	if dir == "" {
+		return os.TempDir()
 	}
-	err := f.Close()
-	if rerr := os.Remove(f.Name()); err == nil && !errors.Is(rerr, os.ErrNotExist) {
-		err = rerr
-	}
-	return err
+	return dir
 }
