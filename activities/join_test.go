@@ -4,15 +4,24 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/phonecheck/phonecheck/internal/testkit/soffice"
 	"github.com/phonecheck/phonecheck/phone"
 )
 
 // joinWith prepares content for region CH, puts a result zip holding csv
 // into the store and joins them; rows are by Input.
 func joinWith(t *testing.T, content, csv string, maxUnanswered float64) (JoinResult, map[string]string, error) {
+	t.Helper()
+	return joinWithEntry(t, content, "task-1.csv", []byte(csv), maxUnanswered)
+}
+
+// joinWithEntry is joinWith for a result zip holding one entry of any kind.
+func joinWithEntry(t *testing.T, content, name string, entry []byte, maxUnanswered float64) (JoinResult, map[string]string, error) {
 	t.Helper()
 	path, sum := writeInput(t, content)
 	a := newActivities(t, nil)
@@ -27,8 +36,8 @@ func joinWith(t *testing.T, content, csv string, maxUnanswered float64) (JoinRes
 	v.Get(&prep)
 	var zb bytes.Buffer
 	zw := zip.NewWriter(&zb)
-	w, _ := zw.Create("task-1.csv")
-	w.Write([]byte(csv))
+	w, _ := zw.Create(name)
+	w.Write(entry)
 	zw.Close()
 	zipKey := "work/" + sum + "/result.zip"
 	if err := a.Store.WriteAll(context.Background(), zipKey, zb.Bytes()); err != nil {
@@ -68,6 +77,39 @@ func TestJoinReadsTheServicesNumberForms(t *testing.T) {
 	res, rows, err := joinWith(t, content, csv, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for in, v := range rows {
+		if v != phone.Invalid {
+			t.Errorf("%q: phoneCheck %q, want the service's invalid", in, v)
+		}
+	}
+	if res.Unanswered != 0 || res.MissingVerdicts != 0 || res.Valid != 0 {
+		t.Errorf("unanswered %d, missing %d, valid %d", res.Unanswered, res.MissingVerdicts, res.Valid)
+	}
+}
+
+// A service whose answer went through a spreadsheet program: the same
+// forms as above, imported and saved as XLSX by LibreOffice, which makes
+// the bare and 00 numbers numeric cells. Every verdict is still the
+// service's.
+func TestJoinReadsAResultWorkbookSavedByLibreOffice(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "task-1.csv")
+	csv := "Number,phoneCheck\n41446681800,invalid\n+41 79 123-45-67,invalid\n0041313222111,invalid\n021 345 67 89,invalid\n(+41) 58.460.11.11,invalid\n"
+	if err := os.WriteFile(src, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	book, err := os.ReadFile(soffice.Convert(t, src, soffice.CSVInUTF8, soffice.XLSX, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := "+41 44 668 18 00\n079 123 45 67\n+41 31 322 21 11\n+41 21 345 67 89\n+41 58 460 11 11\n"
+	res, rows, err := joinWithEntry(t, content, "task-1.xlsx", book, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 {
+		t.Errorf("%d rows joined, want 5", len(rows))
 	}
 	for in, v := range rows {
 		if v != phone.Invalid {
