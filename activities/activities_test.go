@@ -53,7 +53,7 @@ func writeInput(t *testing.T, content string) (string, string) {
 }
 
 // newActivities has a directory store of its own.
-func newActivities(t *testing.T, api TaskAPI) *Activities {
+func newActivities(t testing.TB, api TaskAPI) *Activities {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store"))
 	if err != nil {
