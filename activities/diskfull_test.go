@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -188,15 +187,8 @@ func TestJoinOnAFullScratchFolder(t *testing.T) {
 	scratch := testkit.SmallFS(t, "")
 	a := newActivities(t, nil)
 	a.Scratch = scratch
-	path, sum := writeInput(t, "+41446681800\n+41791234567\n")
 	e := env()
 	e.RegisterActivity(a)
-	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prep PrepareResult
-	v.Get(&prep)
 	// The service's answer as a workbook of 100,000 rows, its two numbers
 	// first: about 2 MB, too big for the 1 MiB scratch folder.
 	var book bytes.Buffer
@@ -223,16 +215,7 @@ func TestJoinOnAFullScratchFolder(t *testing.T) {
 	if book.Len() < 1<<20 {
 		t.Fatalf("the workbook is %d bytes: it fits the scratch folder", book.Len())
 	}
-	var zb bytes.Buffer
-	zw := zip.NewWriter(&zb)
-	zf, _ := zw.CreateHeader(&zip.FileHeader{Name: "task-1.xlsx", Method: zip.Store})
-	zf.Write(book.Bytes())
-	zw.Close()
-	zipKey := "work/" + sum + "/result.zip"
-	if err := a.Store.WriteAll(context.Background(), zipKey, zb.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	in := JoinInput{SHA256: sum, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: "task-1", Region: "CH", Uploaded: prep.Uploaded}
+	in := preparedWithResult(t, a, e, "+41446681800\n+41791234567\n", "task-1.xlsx", book.Bytes())
 	_, err = e.ExecuteActivity(a.Join, in)
 	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
 		t.Fatalf("join with a full scratch folder: %v", err)
@@ -244,7 +227,7 @@ func TestJoinOnAFullScratchFolder(t *testing.T) {
 	if b, err := exec.Command("mount", "-o", "remount,size=16m", scratch).CombinedOutput(); err != nil {
 		t.Fatalf("remount: %v: %s", err, b)
 	}
-	v, err = e.ExecuteActivity(a.Join, in)
+	v, err := e.ExecuteActivity(a.Join, in)
 	if err != nil {
 		t.Fatalf("join with room again: %v", err)
 	}

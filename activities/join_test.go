@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/testsuite"
+
 	"github.com/phonecheck/phonecheck/internal/testkit/soffice"
 	"github.com/phonecheck/phonecheck/phone"
 )
@@ -23,27 +25,11 @@ func joinWith(t *testing.T, content, csv string, maxUnanswered float64) (JoinRes
 // joinWithEntry is joinWith for a result zip holding one entry of any kind.
 func joinWithEntry(t *testing.T, content, name string, entry []byte, maxUnanswered float64) (JoinResult, map[string]string, error) {
 	t.Helper()
-	path, sum := writeInput(t, content)
 	a := newActivities(t, nil)
 	a.MaxUnanswered = maxUnanswered
 	e := env()
 	e.RegisterActivity(a)
-	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prep PrepareResult
-	v.Get(&prep)
-	var zb bytes.Buffer
-	zw := zip.NewWriter(&zb)
-	w, _ := zw.Create(name)
-	w.Write(entry)
-	zw.Close()
-	zipKey := "work/" + sum + "/result.zip"
-	if err := a.Store.WriteAll(context.Background(), zipKey, zb.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	v, err = e.ExecuteActivity(a.Join, JoinInput{SHA256: sum, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: "task-1", Region: "CH", Uploaded: prep.Uploaded})
+	v, err := e.ExecuteActivity(a.Join, preparedWithResult(t, a, e, content, name, entry))
 	if err != nil {
 		return JoinResult{}, nil, err
 	}
@@ -59,6 +45,29 @@ func joinWithEntry(t *testing.T, content, name string, entry []byte, maxUnanswer
 		t.Fatal(err)
 	}
 	return res, rows, nil
+}
+
+// preparedWithResult prepares content for region CH and puts a result zip
+// of task-1 holding one entry into the store: the Join input for the two.
+func preparedWithResult(t *testing.T, a *Activities, e *testsuite.TestActivityEnvironment, content, name string, entry []byte) JoinInput {
+	t.Helper()
+	path, sum := writeInput(t, content)
+	v, err := e.ExecuteActivity(a.Prepare, PrepareInput{Path: path, SHA256: sum, Region: "CH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prep PrepareResult
+	v.Get(&prep)
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create(name)
+	w.Write(entry)
+	zw.Close()
+	zipKey := "work/" + sum + "/result.zip"
+	if err := a.Store.WriteAll(context.Background(), zipKey, zb.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	return JoinInput{SHA256: sum, LocalKey: prep.LocalKey, ZipKey: zipKey, TaskID: "task-1", Region: "CH", Uploaded: prep.Uploaded}
 }
 
 // TestJoinReadsTheServicesNumberForms: a service that writes Number without

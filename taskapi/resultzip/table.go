@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -565,7 +564,7 @@ func sheetHeader(w *xlsx.Workbook, i int, name string) (header []string, rows *x
 // workbook is a zip inside the zip, and reading one needs random access:
 // the entry is inflated into a temporary file (bounded by MaxXLSXSize,
 // checked on the declared size, which archive/zip holds the entry to),
-// removed when the table is closed.
+// freed when the table is closed.
 func openXLSXEntry(er *entryReader, size uint64, z *zipState) (t *ResultTable, note string, err error) {
 	defer er.Close()
 	if size > uint64(z.lim.MaxXLSXSize) {
@@ -634,16 +633,9 @@ func spoolEntry(r io.Reader, dir string) (*spool.File, int64, error) {
 	if err != nil {
 		_ = f.Close()
 		if !fatal(err) { // the zip's own errors stay the zip's
-			err = fmt.Errorf("%w in %s: %w", ErrScratch, dirName(dir), err)
+			err = fmt.Errorf("%w: %w", ErrScratch, err) // the file system's error names the file
 		}
 		return nil, 0, err
 	}
 	return f, n, nil
-}
-
-func dirName(dir string) string {
-	if dir == "" {
-		return os.TempDir()
-	}
-	return dir
 }

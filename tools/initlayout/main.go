@@ -2,9 +2,9 @@
 // spread over its text: how many 4 KiB pages the init functions lie on,
 // and how many blocks of 16 KiB to 1 MiB. The kernel maps a file-backed
 // page on first touch together with its cached neighbours (fault-around,
-// 64 KiB by default; a whole large folio of the page cache, up to 1 MiB and
-// more, on recent kernels), so the blocks, not the pages, are what package
-// init adds to a short command's resident memory.
+// 64 KiB by default; more where the page cache holds the file in large
+// folios), so the blocks, not the pages, are what package init adds to a
+// short command's resident memory.
 //
 //	go build -o /tmp/phonecheck ./cmd/phonecheck
 //	go run ./tools/initlayout /tmp/phonecheck
